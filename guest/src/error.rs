@@ -1,0 +1,271 @@
+//! The one mapping from failures to Python exceptions: WASI error codes and
+//! osbox error codes to Linux errno numbers, glibc's strerror texts and
+//! CPython's exception classes, and `str(exc)` exactly as CPython prints it.
+
+use crate::osbox::os::types::{ErrorCode, Exception, Fspath, OsError};
+use crate::posixpath::{repr_bytes, repr_str};
+use crate::strerror::STRERROR;
+use crate::wasi::filesystem::types::ErrorCode as WasiCode;
+
+/// `ErrorCode` to its Linux errno number.
+pub fn errno_of(code: ErrorCode) -> i32 {
+    use ErrorCode as C;
+    match code {
+        C::NotPermitted => 1,
+        C::NoEntry => 2,
+        C::NoSuchProcess => 3,
+        C::Interrupted => 4,
+        C::Io => 5,
+        C::NoSuchDevice => 6,
+        C::BadDescriptor => 9,
+        C::NoChild => 10,
+        C::WouldBlock => 11,
+        C::InsufficientMemory => 12,
+        C::Access => 13,
+        C::Busy => 16,
+        C::Exist => 17,
+        C::CrossDevice => 18,
+        C::NoDevice => 19,
+        C::NotDirectory => 20,
+        C::IsDirectory => 21,
+        C::Invalid => 22,
+        C::TooManyFiles => 24,
+        C::NoTty => 25,
+        C::TextFileBusy => 26,
+        C::FileTooLarge => 27,
+        C::InsufficientSpace => 28,
+        C::InvalidSeek => 29,
+        C::ReadOnly => 30,
+        C::TooManyLinks => 31,
+        C::Pipe => 32,
+        C::OutOfRange => 34,
+        C::Deadlock => 35,
+        C::NameTooLong => 36,
+        C::NoLock => 37,
+        C::NotImplemented => 38,
+        C::NotEmpty => 39,
+        C::Loop => 40,
+        C::Overflow => 75,
+        C::IllegalByteSequence => 84,
+        C::MessageSize => 90,
+        C::Unsupported => 95,
+        C::TimedOut => 110,
+        C::Already => 114,
+        C::InProgress => 115,
+        C::Quota => 122,
+        C::NotRecoverable => 131,
+    }
+}
+
+/// A WASI filesystem error code as ours: the 37 cases are one-to-one.
+pub fn from_wasi(code: WasiCode) -> ErrorCode {
+    use ErrorCode as C;
+    use WasiCode as W;
+    match code {
+        W::Access => C::Access,
+        W::WouldBlock => C::WouldBlock,
+        W::Already => C::Already,
+        W::BadDescriptor => C::BadDescriptor,
+        W::Busy => C::Busy,
+        W::Deadlock => C::Deadlock,
+        W::Quota => C::Quota,
+        W::Exist => C::Exist,
+        W::FileTooLarge => C::FileTooLarge,
+        W::IllegalByteSequence => C::IllegalByteSequence,
+        W::InProgress => C::InProgress,
+        W::Interrupted => C::Interrupted,
+        W::Invalid => C::Invalid,
+        W::Io => C::Io,
+        W::IsDirectory => C::IsDirectory,
+        W::Loop => C::Loop,
+        W::TooManyLinks => C::TooManyLinks,
+        W::MessageSize => C::MessageSize,
+        W::NameTooLong => C::NameTooLong,
+        W::NoDevice => C::NoDevice,
+        W::NoEntry => C::NoEntry,
+        W::NoLock => C::NoLock,
+        W::InsufficientMemory => C::InsufficientMemory,
+        W::InsufficientSpace => C::InsufficientSpace,
+        W::NotDirectory => C::NotDirectory,
+        W::NotEmpty => C::NotEmpty,
+        W::NotRecoverable => C::NotRecoverable,
+        W::Unsupported => C::Unsupported,
+        W::NoTty => C::NoTty,
+        W::NoSuchDevice => C::NoSuchDevice,
+        W::Overflow => C::Overflow,
+        W::NotPermitted => C::NotPermitted,
+        W::Pipe => C::Pipe,
+        W::ReadOnly => C::ReadOnly,
+        W::InvalidSeek => C::InvalidSeek,
+        W::TextFileBusy => C::TextFileBusy,
+        W::CrossDevice => C::CrossDevice,
+    }
+}
+
+/// `os.strerror(n)` as glibc words it.
+pub fn strerror(errno: i32) -> String {
+    usize::try_from(errno)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| STRERROR.get(i))
+        .map(|s| (*s).to_string())
+        .unwrap_or_else(|| format!("Unknown error {errno}"))
+}
+
+/// The `OSError` subclass CPython picks for an errno (`Objects/exceptions.c`).
+fn exception_of(errno: i32) -> Exception {
+    match errno {
+        11 | 114 | 115 => Exception::BlockingIoError,
+        10 => Exception::ChildProcessError,
+        32 => Exception::BrokenPipeError,
+        17 => Exception::FileExistsError,
+        2 => Exception::FileNotFoundError,
+        21 => Exception::IsADirectoryError,
+        20 => Exception::NotADirectoryError,
+        4 => Exception::InterruptedError,
+        1 | 13 => Exception::PermissionError,
+        3 => Exception::ProcessLookupError,
+        110 => Exception::TimeoutError,
+        _ => Exception::OsError,
+    }
+}
+
+/// Python `repr()` of a path as it appears in messages.
+pub fn repr(p: &Fspath) -> String {
+    match p {
+        Fspath::Text(s) => repr_str(s),
+        Fspath::Bytes(b) => repr_bytes(b),
+    }
+}
+
+/// `OSError(errno, strerror, filename, None, filename2)`: the exception a
+/// failed system call raises, with CPython's class and message.
+pub fn os_error(code: ErrorCode, filename: Option<&Fspath>, filename2: Option<&Fspath>) -> OsError {
+    let errno = errno_of(code);
+    let text = strerror(errno);
+    let message = match (filename, filename2) {
+        (Some(a), Some(b)) => format!("[Errno {errno}] {text}: {} -> {}", repr(a), repr(b)),
+        (Some(a), None) => format!("[Errno {errno}] {text}: {}", repr(a)),
+        _ => format!("[Errno {errno}] {text}"),
+    };
+    OsError {
+        kind: exception_of(errno),
+        code: Some(code),
+        errno: Some(errno),
+        strerror: Some(text),
+        filename: filename.cloned(),
+        filename2: filename2.cloned(),
+        message,
+    }
+}
+
+/// A Python exception without an errno (`ValueError`, `TypeError`, ...).
+pub fn exception(kind: Exception, message: impl Into<String>) -> OsError {
+    OsError { kind, code: None, errno: None, strerror: None, filename: None, filename2: None, message: message.into() }
+}
+
+/// `ValueError(message)`.
+pub fn value_error(message: impl Into<String>) -> OsError {
+    exception(Exception::ValueError, message)
+}
+
+/// `TypeError(message)`.
+pub fn type_error(message: impl Into<String>) -> OsError {
+    exception(Exception::TypeError, message)
+}
+
+/// A failure on one path, before it has a file name attached.
+///
+/// Internal code returns `Fail` so that the public function, which knows the
+/// argument as the caller gave it, adds the file names exactly once.
+#[derive(Debug, Clone)]
+pub enum Fail {
+    /// A system error on the path(s) of the call.
+    Code(ErrorCode),
+    /// A finished exception (`ValueError`, or an error on another path).
+    Raised(OsError),
+}
+
+impl From<ErrorCode> for Fail {
+    fn from(code: ErrorCode) -> Self {
+        Fail::Code(code)
+    }
+}
+
+impl From<WasiCode> for Fail {
+    fn from(code: WasiCode) -> Self {
+        Fail::Code(from_wasi(code))
+    }
+}
+
+impl From<OsError> for Fail {
+    fn from(e: OsError) -> Self {
+        Fail::Raised(e)
+    }
+}
+
+impl Fail {
+    /// The exception, naming `filename` (and `filename2`) for a system error.
+    pub fn on(self, filename: &Fspath) -> OsError {
+        match self {
+            Fail::Code(code) => os_error(code, Some(filename), None),
+            Fail::Raised(e) => e,
+        }
+    }
+
+    /// The exception of a two-path call: `'src' -> 'dst'`.
+    pub fn on2(self, src: &Fspath, dst: &Fspath) -> OsError {
+        match self {
+            Fail::Code(code) => os_error(code, Some(src), Some(dst)),
+            Fail::Raised(e) => e,
+        }
+    }
+
+    /// The exception with no file name (`os.getcwd()`).
+    pub fn bare(self) -> OsError {
+        match self {
+            Fail::Code(code) => os_error(code, None, None),
+            Fail::Raised(e) => e,
+        }
+    }
+
+    /// The error code of a system error, for callers that branch on it.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Fail::Code(c) => Some(*c),
+            Fail::Raised(e) => e.code,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_names_both_paths_of_two_path_calls() {
+        let e = os_error(ErrorCode::Exist, Some(&Fspath::Text("f".into())), Some(&Fspath::Text("g".into())));
+        assert_eq!(e.message, "[Errno 17] File exists: 'f' -> 'g'");
+        assert_eq!(e.kind, Exception::FileExistsError);
+    }
+
+    #[test]
+    fn not_empty_is_plain_oserror_39() {
+        let e = os_error(ErrorCode::NotEmpty, Some(&Fspath::Text("a".into())), None);
+        assert_eq!((e.kind, e.errno), (Exception::OsError, Some(39)));
+        assert_eq!(e.message, "[Errno 39] Directory not empty: 'a'");
+    }
+
+    #[test]
+    fn bytes_filenames_print_as_bytes() {
+        let e = os_error(ErrorCode::NoEntry, Some(&Fspath::Bytes(b"x".to_vec())), None);
+        assert_eq!(e.message, "[Errno 2] No such file or directory: b'x'");
+    }
+
+    #[test]
+    fn unknown_errno_text() {
+        assert_eq!(strerror(41), "Unknown error 41");
+        assert_eq!(strerror(-1), "Unknown error -1");
+        assert_eq!(strerror(0), "Unknown error 0");
+    }
+}

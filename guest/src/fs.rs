@@ -1,0 +1,452 @@
+//! `os` file-system functions: the current directory, listing, metadata,
+//! creating, removing and renaming.
+
+use crate::error::{os_error, Fail};
+use crate::exports::osbox::os::fs::Guest;
+use crate::fspath::like;
+use crate::osbox::os::host;
+use crate::osbox::os::types::{
+    DirEntry, ErrorCode, FileType, Fspath, OsError, StatResult, StatvfsResult, WalkItem, WalkStep,
+};
+use crate::posixpath;
+use crate::sandbox::{self, resolve, Loc, Mount};
+use crate::wasi::clocks::wall_clock::Datetime;
+use crate::wasi::filesystem::types::{
+    Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, OpenFlags, PathFlags,
+};
+
+const S_IFDIR: u32 = 0o040000;
+
+fn file_type(t: DescriptorType) -> FileType {
+    match t {
+        DescriptorType::Unknown => FileType::Unknown,
+        DescriptorType::BlockDevice => FileType::BlockDevice,
+        DescriptorType::CharacterDevice => FileType::CharacterDevice,
+        DescriptorType::Directory => FileType::Directory,
+        DescriptorType::Fifo => FileType::Fifo,
+        DescriptorType::SymbolicLink => FileType::SymbolicLink,
+        DescriptorType::RegularFile => FileType::RegularFile,
+        DescriptorType::Socket => FileType::Socket,
+    }
+}
+
+/// `st_mode`: the type bits, and permission bits WASI cannot report
+/// (docs/deviations.md): 0o755 for directories, 0o777 for links, 0o644 else.
+fn mode_of(t: FileType) -> u32 {
+    match t {
+        FileType::Directory => S_IFDIR | 0o755,
+        FileType::SymbolicLink => 0o120000 | 0o777,
+        FileType::RegularFile => 0o100000 | 0o644,
+        FileType::CharacterDevice => 0o020000 | 0o644,
+        FileType::BlockDevice => 0o060000 | 0o644,
+        FileType::Fifo => 0o010000 | 0o644,
+        FileType::Socket => 0o140000 | 0o644,
+        FileType::Unknown => 0o644,
+    }
+}
+
+fn nanos(t: Option<Datetime>) -> i64 {
+    t.map_or(0, |d| {
+        i64::try_from(d.seconds).unwrap_or(i64::MAX / 1_000_000_000) * 1_000_000_000 + i64::from(d.nanoseconds)
+    })
+}
+
+fn to_stat(s: DescriptorStat, ino: u64, dev: u64) -> StatResult {
+    StatResult {
+        mode: mode_of(file_type(s.type_)),
+        ino,
+        dev,
+        nlink: s.link_count,
+        uid: 0,
+        gid: 0,
+        size: s.size,
+        atime_ns: nanos(s.data_access_timestamp),
+        mtime_ns: nanos(s.data_modification_timestamp),
+        ctime_ns: nanos(s.status_change_timestamp),
+    }
+}
+
+fn flags(follow: bool) -> PathFlags {
+    if follow { PathFlags::SYMLINK_FOLLOW } else { PathFlags::empty() }
+}
+
+/// A stable number for a virtual directory, far from real inode numbers.
+fn virtual_ino(comps: &[Vec<u8>]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in comps {
+        for &b in c.iter().chain(b"/") {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h | (1 << 63)
+}
+
+fn virtual_stat(comps: &[Vec<u8>]) -> StatResult {
+    StatResult {
+        mode: S_IFDIR | 0o555,
+        ino: virtual_ino(comps),
+        dev: 0,
+        nlink: 2 + sandbox::virtual_children(comps).len() as u64,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        atime_ns: 0,
+        mtime_ns: 0,
+        ctime_ns: 0,
+    }
+}
+
+/// `stat` of `name` relative to the open directory `dir`, inode included.
+fn stat_in(dir: &Descriptor, name: &str, follow: bool, dev: u64) -> Result<StatResult, Fail> {
+    if name == "." {
+        let s = dir.stat()?;
+        let ino = dir.metadata_hash()?.lower;
+        return Ok(to_stat(s, ino, dev));
+    }
+    let s = dir.stat_at(flags(follow), name)?;
+    let ino = dir.metadata_hash_at(flags(follow), name)?.lower;
+    Ok(to_stat(s, ino, dev))
+}
+
+/// `os.stat` / `os.lstat` of a resolved location.
+pub fn stat_loc(loc: &Loc, follow: bool) -> Result<StatResult, Fail> {
+    match loc {
+        Loc::Virtual { comps, exists: true } => Ok(virtual_stat(comps)),
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+        Loc::Real { mount, rel } => stat_in(&mount.dir, rel, follow, mount.dev),
+    }
+}
+
+/// `os.stat(path)` with the error naming `path`.
+pub fn stat_path(path: &Fspath, follow: bool) -> Result<StatResult, OsError> {
+    resolve(path).and_then(|loc| stat_loc(&loc, follow)).map_err(|f| f.on(path))
+}
+
+/// The file type bits of `st_mode`.
+pub fn is_dir_mode(mode: u32) -> bool {
+    mode & 0o170000 == S_IFDIR
+}
+
+/// An open directory to list: a mount's descriptor or one opened under it.
+enum Listing {
+    Virtual(Vec<Vec<u8>>),
+    Real { mount: &'static Mount, opened: Option<Descriptor> },
+}
+
+impl Listing {
+    fn open(loc: Loc) -> Result<Listing, Fail> {
+        match loc {
+            Loc::Virtual { comps, exists: true } => Ok(Listing::Virtual(comps)),
+            Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+            Loc::Real { mount, rel } if rel == "." => Ok(Listing::Real { mount, opened: None }),
+            Loc::Real { mount, rel } => {
+                let d = mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)?;
+                Ok(Listing::Real { mount, opened: Some(d) })
+            }
+        }
+    }
+
+    /// Every entry's name and own type, in the host's order.
+    fn entries(&self) -> Result<Vec<(String, FileType)>, Fail> {
+        match self {
+            Listing::Virtual(comps) => Ok(sandbox::virtual_children(comps)
+                .into_iter()
+                .map(|n| (String::from_utf8_lossy(&n).into_owned(), FileType::Directory))
+                .collect()),
+            Listing::Real { mount, opened } => {
+                let dir = opened.as_ref().unwrap_or(&mount.dir);
+                let stream = dir.read_directory()?;
+                let mut out = Vec::new();
+                while let Some(e) = stream.read_directory_entry()? {
+                    out.push((e.name, file_type(e.type_)));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The type a symbolic link entry points to, `None` when it dangles.
+    fn target_type(&self, name: &str) -> Option<FileType> {
+        match self {
+            Listing::Virtual(_) => Some(FileType::Directory),
+            Listing::Real { mount, opened } => {
+                let dir = opened.as_ref().unwrap_or(&mount.dir);
+                dir.stat_at(PathFlags::SYMLINK_FOLLOW, name).ok().map(|s| file_type(s.type_))
+            }
+        }
+    }
+
+    fn inode(&self, name: &str) -> u64 {
+        match self {
+            Listing::Virtual(comps) => {
+                let mut c = comps.clone();
+                c.push(name.as_bytes().to_vec());
+                virtual_ino(&c)
+            }
+            Listing::Real { mount, opened } => {
+                let dir = opened.as_ref().unwrap_or(&mount.dir);
+                dir.metadata_hash_at(PathFlags::empty(), name).map_or(0, |h| h.lower)
+            }
+        }
+    }
+}
+
+/// `os.scandir(path)` materialised; `inodes` false skips `inode()`, which
+/// walk never asks for.
+fn scan(path: &Fspath, inodes: bool) -> Result<Vec<DirEntry>, OsError> {
+    let listing = resolve(path).and_then(Listing::open).map_err(|f| f.on(path))?;
+    let entries = listing.entries().map_err(|f| f.on(path))?;
+    let bytes = path.is_bytes();
+    let mut out = Vec::with_capacity(entries.len());
+    for (name, t) in entries {
+        let target_type = if t == FileType::SymbolicLink { listing.target_type(&name) } else { None };
+        let inode = if inodes { listing.inode(&name) } else { 0 };
+        let name = like(bytes, name.into_bytes());
+        let entry_path = path.like(posixpath::join(path.as_bytes(), &[name.as_bytes()]));
+        out.push(DirEntry { name, path: entry_path, type_: t, target_type, inode });
+    }
+    Ok(out)
+}
+
+fn is_dir_entry(e: &DirEntry) -> bool {
+    e.type_ == FileType::Directory || e.target_type == Some(FileType::Directory)
+}
+
+fn curdir(like_bytes: bool) -> Fspath {
+    like(like_bytes, b".".to_vec())
+}
+
+/// CPython 3.11's `os.walk`, with the `onerror` calls recorded in order.
+fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, out: &mut Vec<WalkItem>) {
+    let entries = match scan(top, false) {
+        Ok(e) => e,
+        Err(e) => return out.push(WalkItem::Error(e)),
+    };
+    let (mut dirs, mut nondirs, mut walk_dirs) = (Vec::new(), Vec::new(), Vec::new());
+    for e in entries {
+        let is_dir = is_dir_entry(&e);
+        if !topdown && is_dir && (followlinks || e.type_ != FileType::SymbolicLink) {
+            walk_dirs.push(e.path.clone());
+        }
+        if is_dir { dirs.push(e) } else { nondirs.push(e.name) }
+    }
+    let names = |d: &[DirEntry]| d.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+    if topdown {
+        out.push(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames: names(&dirs), filenames: nondirs }));
+        for d in &dirs {
+            if followlinks || d.type_ != FileType::SymbolicLink {
+                let new_path = top.like(posixpath::join(top.as_bytes(), &[d.name.as_bytes()]));
+                walk_into(&new_path, topdown, followlinks, out);
+            }
+        }
+    } else {
+        for p in &walk_dirs {
+            walk_into(p, topdown, followlinks, out);
+        }
+        out.push(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames: names(&dirs), filenames: nondirs }));
+    }
+}
+
+/// `os.mkdir` without the error's file name.
+fn mkdir_loc(path: &Fspath) -> Result<(), Fail> {
+    match resolve(path)? {
+        Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
+        Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Exist.into()),
+        Loc::Real { mount, rel } => Ok(mount.dir.create_directory_at(&rel)?),
+    }
+}
+
+/// The last component of a path, trailing slashes ignored.
+fn last_component(p: &[u8]) -> &[u8] {
+    let trimmed = p.strip_suffix(b"/").map_or(p, |_| {
+        let end = p.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+        &p[..end]
+    });
+    trimmed.rsplit(|&b| b == b'/').next().unwrap_or(trimmed)
+}
+
+fn rmdir_loc(path: &Fspath) -> Result<(), Fail> {
+    // Linux refuses to remove `.` (EINVAL) and `x/..` is never empty.
+    match last_component(path.checked()?) {
+        b"." => return Err(ErrorCode::Invalid.into()),
+        b".." => return Err(ErrorCode::NotEmpty.into()),
+        _ => {}
+    }
+    match resolve(path)? {
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+        Loc::Virtual { .. } => Err(ErrorCode::Busy.into()),
+        Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Busy.into()),
+        Loc::Real { mount, rel } => Ok(mount.dir.remove_directory_at(&rel)?),
+    }
+}
+
+fn remove_loc(path: &Fspath) -> Result<(), Fail> {
+    match resolve(path)? {
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+        Loc::Virtual { .. } => Err(ErrorCode::IsDirectory.into()),
+        Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::IsDirectory.into()),
+        Loc::Real { mount, rel } => Ok(mount.dir.unlink_file_at(&rel)?),
+    }
+}
+
+fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
+    if matches!(last_component(src.checked()?), b"." | b"..") {
+        return Err(ErrorCode::Busy.into());
+    }
+    let from = resolve(src)?;
+    let to = resolve(dst)?;
+    match (from, to) {
+        (Loc::Virtual { exists: false, .. }, _) => Err(ErrorCode::NoEntry.into()),
+        (Loc::Virtual { .. }, _) | (Loc::Real { .. }, Loc::Virtual { exists: true, .. }) => {
+            Err(ErrorCode::Busy.into())
+        }
+        (Loc::Real { .. }, Loc::Virtual { exists: false, .. }) => Err(ErrorCode::Access.into()),
+        (Loc::Real { rel, .. }, _) | (_, Loc::Real { rel, .. }) if rel == "." => Err(ErrorCode::Busy.into()),
+        (Loc::Real { mount: m1, rel: r1 }, Loc::Real { mount: m2, rel: r2 }) => {
+            Ok(m1.dir.rename_at(&r1, &m2.dir, &r2)?)
+        }
+    }
+}
+
+fn exists(p: &Fspath) -> bool {
+    resolve(p).and_then(|l| stat_loc(&l, true)).is_ok()
+}
+
+fn isdir(p: &Fspath) -> bool {
+    resolve(p).and_then(|l| stat_loc(&l, true)).is_ok_and(|s| is_dir_mode(s.mode))
+}
+
+/// The `(head, tail)` step of makedirs and removedirs: `split`, and once
+/// more when the path ends with a slash.
+fn split_head_tail(name: &Fspath) -> (Fspath, Fspath) {
+    let (mut head, mut tail) = posixpath::split(name.as_bytes());
+    if tail.is_empty() {
+        (head, tail) = posixpath::split(&head);
+    }
+    (name.like(head), name.like(tail))
+}
+
+fn makedirs(name: &Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
+    let (head, tail) = split_head_tail(name);
+    let (h, t) = (head.as_bytes(), tail.as_bytes());
+    if !h.is_empty() && !t.is_empty() && !exists(&head) {
+        match makedirs(&head, mode, exist_ok) {
+            Err(e) if e.code != Some(ErrorCode::Exist) => return Err(e),
+            _ => {}
+        }
+        if t == b"." {
+            return Ok(());
+        }
+    }
+    match mkdir_loc(name) {
+        Ok(()) => Ok(()),
+        Err(f) if exist_ok && isdir(name) && f.code().is_some() => Ok(()),
+        Err(f) => Err(f.on(name)),
+    }
+}
+
+fn removedirs(name: &Fspath) -> Result<(), OsError> {
+    rmdir_loc(name).map_err(|f| f.on(name))?;
+    let (mut head, mut tail) = split_head_tail(name);
+    while !head.as_bytes().is_empty() && !tail.as_bytes().is_empty() {
+        if rmdir_loc(&head).is_err() {
+            break;
+        }
+        let (h, t) = posixpath::split(head.as_bytes());
+        (head, tail) = (name.like(h), name.like(t));
+    }
+    Ok(())
+}
+
+fn realpath_of(path: &Fspath) -> Result<Vec<u8>, OsError> {
+    crate::path::realpath_bytes(path, true)
+}
+
+impl Guest for crate::Osbox {
+    fn getcwd(bytes: bool) -> Result<Fspath, OsError> {
+        let cwd = sandbox::cwd();
+        // CPython's getcwd fails once the directory has been removed.
+        let loc = resolve(&Fspath::Bytes(cwd.clone())).map_err(Fail::bare)?;
+        stat_loc(&loc, true).map_err(Fail::bare)?;
+        Ok(like(bytes, cwd))
+    }
+
+    fn chdir(path: Fspath) -> Result<(), OsError> {
+        let st = stat_path(&path, true)?;
+        if !is_dir_mode(st.mode) {
+            return Err(os_error(ErrorCode::NotDirectory, Some(&path), None));
+        }
+        sandbox::set_cwd(realpath_of(&path)?);
+        Ok(())
+    }
+
+    fn listdir(path: Option<Fspath>) -> Result<Vec<Fspath>, OsError> {
+        let path = path.unwrap_or_else(|| curdir(false));
+        let listing = resolve(&path).and_then(Listing::open).map_err(|f| f.on(&path))?;
+        let entries = listing.entries().map_err(|f| f.on(&path))?;
+        Ok(entries.into_iter().map(|(n, _)| path.like(n.into_bytes())).collect())
+    }
+
+    fn scandir(path: Option<Fspath>) -> Result<Vec<DirEntry>, OsError> {
+        scan(&path.unwrap_or_else(|| curdir(false)), true)
+    }
+
+    fn walk(top: Fspath, topdown: bool, followlinks: bool) -> Vec<WalkItem> {
+        let mut out = Vec::new();
+        walk_into(&top, topdown, followlinks, &mut out);
+        out
+    }
+
+    fn stat(path: Fspath, follow_symlinks: bool) -> Result<StatResult, OsError> {
+        stat_path(&path, follow_symlinks)
+    }
+
+    fn mkdir(path: Fspath, _mode: u32) -> Result<(), OsError> {
+        mkdir_loc(&path).map_err(|f| f.on(&path))
+    }
+
+    fn makedirs(name: Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
+        makedirs(&name, mode, exist_ok)
+    }
+
+    fn rmdir(path: Fspath) -> Result<(), OsError> {
+        rmdir_loc(&path).map_err(|f| f.on(&path))
+    }
+
+    fn removedirs(name: Fspath) -> Result<(), OsError> {
+        removedirs(&name)
+    }
+
+    fn remove(path: Fspath) -> Result<(), OsError> {
+        remove_loc(&path).map_err(|f| f.on(&path))
+    }
+
+    fn rename(src: Fspath, dst: Fspath) -> Result<(), OsError> {
+        rename_loc(&src, &dst).map_err(|f| f.on2(&src, &dst))
+    }
+
+    fn renames(old: Fspath, new: Fspath) -> Result<(), OsError> {
+        let (head, tail) = posixpath::split(new.as_bytes());
+        let head = new.like(head);
+        if !head.as_bytes().is_empty() && !tail.is_empty() && !exists(&head) {
+            makedirs(&head, 0o777, false)?;
+        }
+        rename_loc(&old, &new).map_err(|f| f.on2(&old, &new))?;
+        let (head, tail) = posixpath::split(old.as_bytes());
+        if !head.is_empty() && !tail.is_empty() {
+            let _ = removedirs(&old.like(head));
+        }
+        Ok(())
+    }
+
+    fn chmod(path: Fspath, mode: u32, follow_symlinks: bool) -> Result<(), OsError> {
+        let abs = sandbox::absolute(&path).map_err(|f| f.on(&path))?;
+        host::chmod(&abs, mode, follow_symlinks).map_err(|c| os_error(c, Some(&path), None))
+    }
+
+    fn statvfs(path: Fspath) -> Result<StatvfsResult, OsError> {
+        let abs = sandbox::absolute(&path).map_err(|f| f.on(&path))?;
+        host::statvfs(&abs).map_err(|c| os_error(c, Some(&path), None))
+    }
+}

@@ -1,0 +1,27 @@
+//! osbox-guest: Python's `os`, `os.path` and friends as a WebAssembly
+//! component over WASI preview 2.
+//!
+//! Python semantics live here: path algebra, the current directory and the
+//! environment, walk and makedirs, and the mapping of every failure to the
+//! exception CPython on Linux would raise (`error.rs`, the one place).
+//! Each WIT interface has its module: `path.rs`, `fs.rs`, `env.rs`.
+
+wit_bindgen::generate!({
+    world: "os",
+    path: "../wit",
+    generate_all,
+});
+
+mod env;
+mod error;
+mod fs;
+mod fspath;
+mod path;
+pub mod posixpath;
+mod sandbox;
+mod strerror;
+
+/// The component: one type implements every exported interface.
+struct Osbox;
+
+export!(Osbox);

@@ -1,0 +1,66 @@
+//! Builds the guest component (crate `osbox-guest`) for wasm32-wasip2 with a
+//! nested cargo into its own target directory, so that the host embeds the
+//! guest that matches its source. See wasmtime's test-programs/artifacts.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().expect("host/ sits in the workspace").to_path_buf();
+    let target_dir = out_dir.join("guest-target");
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+    let mut cmd = Command::new(&cargo);
+    cmd.current_dir(&root)
+        .args(["build", "--package", "osbox-guest", "--target", "wasm32-wasip2", "--release"])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // The outer build's flags are for the host; the guest gets its own.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        // The guest ships without debug info: smaller, and quicker to compile.
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
+        .env_remove("CARGO_MAKEFLAGS")
+        .env_remove("CARGO_TARGET_DIR");
+    let status = cmd.status().unwrap_or_else(|e| panic!("could not run {cargo:?} to build the guest: {e}"));
+    if !status.success() {
+        panic!(
+            "building the osbox guest for wasm32-wasip2 failed; if the target is missing, run: \
+             rustup target add wasm32-wasip2"
+        );
+    }
+
+    let wasm = target_dir.join("wasm32-wasip2/release/osbox_guest.wasm");
+    let bytes = std::fs::read(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
+    let dest = out_dir.join("osbox_guest.wasm");
+    std::fs::write(&dest, &bytes).expect("write the guest into OUT_DIR");
+    println!("cargo:rustc-env=OSBOX_GUEST_WASM={}", dest.display());
+    println!("cargo:rustc-env=OSBOX_GUEST_HASH={:016x}{:016x}", fnv1a(&bytes, 0), fnv1a(&bytes, 1));
+
+    rerun_on_dep_info(&target_dir.join("wasm32-wasip2/release/osbox_guest.d"));
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    println!("cargo:rerun-if-changed={}", root.join("guest").display());
+}
+
+/// Re-runs this script when any source the guest was built from changes.
+fn rerun_on_dep_info(d_file: &Path) {
+    let Ok(text) = std::fs::read_to_string(d_file) else { return };
+    let Some((_, deps)) = text.split_once(": ") else { return };
+    for dep in deps.split_whitespace() {
+        println!("cargo:rerun-if-changed={dep}");
+    }
+}
+
+/// FNV-1a over the guest bytes, seeded twice for a 128-bit cache key.
+fn fnv1a(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}

@@ -1,0 +1,155 @@
+//! Command-line arguments and the subcommands.
+
+mod render;
+
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value};
+
+use osbox::{Error, Runtime, Sandbox, exec};
+
+/// Python's os module in a WebAssembly sandbox: only the granted
+/// directories exist, nothing else of the host is visible.
+#[derive(Parser)]
+#[command(name = "osbox", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    sandbox: SandboxOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The sandbox policy, shared by every subcommand (PROTOCOL.md).
+#[derive(Args)]
+struct SandboxOptions {
+    /// Grant host directory HOST read-write at guest path GUEST (repeatable).
+    #[arg(long = "dir", value_name = "HOST::GUEST", global = true)]
+    dirs: Vec<String>,
+    /// Grant host directory HOST read-only at guest path GUEST (repeatable).
+    #[arg(long = "ro-dir", value_name = "HOST::GUEST", global = true)]
+    ro_dirs: Vec<String>,
+    /// Set a guest environment variable, or pass the host's NAME through.
+    #[arg(long = "env", value_name = "NAME[=VALUE]", global = true)]
+    env: Vec<String>,
+    /// The guest's initial current directory (default: the first --dir's GUEST).
+    #[arg(long, value_name = "GUEST", global = true)]
+    cwd: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run JSON-lines requests from FILE (or standard input) in one sandbox.
+    Exec {
+        /// The request file; `-` or none for standard input.
+        file: Option<PathBuf>,
+    },
+    /// Call one function, e.g. `osbox --dir .::/w call os.listdir /w`.
+    Call {
+        /// The dotted Python name (`os.walk`, `os.path.join`, `os.sep`).
+        name: String,
+        /// Positional arguments: JSON when they parse as JSON, else strings.
+        args: Vec<String>,
+        /// A keyword argument as NAME=JSON (repeatable).
+        #[arg(short = 'k', long = "kwarg", value_name = "NAME=VALUE")]
+        kwargs: Vec<String>,
+        /// Print the protocol's JSON encoding instead of human output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `HOST::GUEST`, or one path used for both.
+fn split_grant(spec: &str) -> (PathBuf, String) {
+    match spec.rsplit_once("::") {
+        Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
+        None => (PathBuf::from(spec), spec.to_string()),
+    }
+}
+
+impl SandboxOptions {
+    fn build(&self) -> Result<Sandbox, Error> {
+        let runtime = Runtime::new()?;
+        let mut b = runtime.sandbox();
+        let mut first_guest = None;
+        for spec in &self.dirs {
+            let (host, guest) = split_grant(spec);
+            first_guest.get_or_insert_with(|| guest.clone());
+            b = b.dir(host, guest);
+        }
+        for spec in &self.ro_dirs {
+            let (host, guest) = split_grant(spec);
+            first_guest.get_or_insert_with(|| guest.clone());
+            b = b.ro_dir(host, guest);
+        }
+        for var in &self.env {
+            b = match var.split_once('=') {
+                Some((k, v)) => b.env(k, v),
+                None => b.inherit_env(var),
+            };
+        }
+        if let Some(cwd) = self.cwd.clone().or(first_guest) {
+            b = b.cwd(cwd);
+        }
+        b.build()
+    }
+}
+
+/// A command-line argument: JSON when it parses, else the string itself.
+fn parse_arg(s: &str) -> Value {
+    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Exec { file } => run_exec(&cli.sandbox, file),
+        Command::Call { name, args, kwargs, json } => {
+            let mut kw = Map::new();
+            for k in &kwargs {
+                let Some((key, value)) = k.split_once('=') else { bail!("--kwarg takes NAME=VALUE, not {k:?}") };
+                kw.insert(key.to_string(), parse_arg(value));
+            }
+            let mut os = cli.sandbox.build()?.os()?;
+            let result = exec::call(&mut os, &name, args.iter().map(|a| parse_arg(a)).collect(), kw);
+            match result {
+                Ok(value) if json => println!("{}", serde_json::json!({ "ok": value })),
+                Ok(value) => render::print(&name, &value),
+                Err(e) => {
+                    if json {
+                        println!("{}", serde_json::json!({ "error": exec::encode_error(&e) }));
+                    }
+                    eprintln!("{}: {}", e.kind().python_name(), e);
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_exec(options: &SandboxOptions, file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout().lock();
+    let died = |e: &Error| {
+        println!("{}", serde_json::json!({ "error": exec::encode_error(e) }));
+        ExitCode::from(3)
+    };
+    let mut os = match options.build().and_then(|s| s.os()) {
+        Ok(os) => os,
+        Err(e) => return Ok(died(&e)),
+    };
+    let outcome = match file.filter(|f| f.as_os_str() != "-") {
+        Some(path) => {
+            let f = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            exec::run(&mut os, BufReader::new(f), stdout)?
+        }
+        None => exec::run(&mut os, io::stdin().lock(), stdout)?,
+    };
+    Ok(match outcome {
+        Some(e) => died(&e),
+        None => ExitCode::SUCCESS,
+    })
+}

@@ -1,0 +1,214 @@
+//! `osbox::Error`: the Python exception a call raised, or why the sandbox
+//! could not run it.
+
+use std::fmt;
+use std::io;
+
+use crate::bindings::osbox::os::types::{Exception, OsError};
+use crate::path::FsPath;
+
+/// What went wrong, by Python exception class.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// `OSError` itself (e.g. `ENOTEMPTY`, `EROFS`, `ENOSYS`).
+    OsError,
+    /// `FileNotFoundError` (`ENOENT`).
+    FileNotFound,
+    /// `FileExistsError` (`EEXIST`).
+    FileExists,
+    /// `NotADirectoryError` (`ENOTDIR`).
+    NotADirectory,
+    /// `IsADirectoryError` (`EISDIR`).
+    IsADirectory,
+    /// `PermissionError` (`EACCES`, `EPERM`): includes every attempt to
+    /// leave the sandbox.
+    Permission,
+    /// `BlockingIOError`.
+    BlockingIo,
+    /// `BrokenPipeError`.
+    BrokenPipe,
+    /// `ChildProcessError`.
+    ChildProcess,
+    /// `InterruptedError`.
+    Interrupted,
+    /// `ProcessLookupError`.
+    ProcessLookup,
+    /// `TimeoutError`: also the sandbox's time limit.
+    Timeout,
+    /// `ValueError`.
+    Value,
+    /// `TypeError`.
+    Type,
+    /// `KeyError`.
+    Key,
+    /// `NotImplementedError`.
+    NotImplemented,
+    /// `AttributeError`: a function the sandbox does not have.
+    Attribute,
+    /// `MemoryError`: the sandbox's memory cap.
+    Memory,
+    /// `shutil.Error`.
+    ShutilError,
+    /// `shutil.SameFileError`.
+    SameFile,
+    /// The sandbox itself failed (a trap, a setup error); it cannot be used
+    /// again. No Python exception corresponds.
+    Sandbox,
+}
+
+impl ErrorKind {
+    /// The Python class name, as the exec protocol's `type` field carries it.
+    pub fn python_name(self) -> &'static str {
+        match self {
+            ErrorKind::OsError => "OSError",
+            ErrorKind::FileNotFound => "FileNotFoundError",
+            ErrorKind::FileExists => "FileExistsError",
+            ErrorKind::NotADirectory => "NotADirectoryError",
+            ErrorKind::IsADirectory => "IsADirectoryError",
+            ErrorKind::Permission => "PermissionError",
+            ErrorKind::BlockingIo => "BlockingIOError",
+            ErrorKind::BrokenPipe => "BrokenPipeError",
+            ErrorKind::ChildProcess => "ChildProcessError",
+            ErrorKind::Interrupted => "InterruptedError",
+            ErrorKind::ProcessLookup => "ProcessLookupError",
+            ErrorKind::Timeout => "TimeoutError",
+            ErrorKind::Value => "ValueError",
+            ErrorKind::Type => "TypeError",
+            ErrorKind::Key => "KeyError",
+            ErrorKind::NotImplemented => "NotImplementedError",
+            ErrorKind::Attribute => "AttributeError",
+            ErrorKind::Memory => "MemoryError",
+            ErrorKind::ShutilError => "shutil.Error",
+            ErrorKind::SameFile => "shutil.SameFileError",
+            ErrorKind::Sandbox => "SandboxError",
+        }
+    }
+}
+
+/// An exception raised by an os call, with CPython's class, Linux errno,
+/// strerror, file names and message.
+///
+/// `Display` prints `str(exc)`: `[Errno 2] No such file or directory: 'x'`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    kind: ErrorKind,
+    errno: Option<i32>,
+    strerror: Option<String>,
+    filename: Option<FsPath>,
+    filename2: Option<FsPath>,
+    message: String,
+}
+
+impl Error {
+    /// An exception without an errno (`TypeError`, `ValueError`, ...).
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, errno: None, strerror: None, filename: None, filename2: None, message: message.into() }
+    }
+
+    /// The exception class.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// `exc.errno`: the Linux errno number, when the exception has one.
+    pub fn errno(&self) -> Option<i32> {
+        self.errno
+    }
+
+    /// `exc.strerror`.
+    pub fn strerror(&self) -> Option<&str> {
+        self.strerror.as_deref()
+    }
+
+    /// `exc.filename`: the path as the caller gave it.
+    pub fn filename(&self) -> Option<&FsPath> {
+        self.filename.as_ref()
+    }
+
+    /// `exc.filename2`: the second path of two-path calls.
+    pub fn filename2(&self) -> Option<&FsPath> {
+        self.filename2.as_ref()
+    }
+
+    /// `str(exc)`.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The sandbox failed underneath the call (a trap, a host error).
+    pub(crate) fn sandbox(err: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::Sandbox, format!("the sandbox failed: {err:#}"))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<OsError> for Error {
+    fn from(e: OsError) -> Self {
+        let kind = match e.kind {
+            Exception::OsError => ErrorKind::OsError,
+            Exception::FileNotFoundError => ErrorKind::FileNotFound,
+            Exception::FileExistsError => ErrorKind::FileExists,
+            Exception::NotADirectoryError => ErrorKind::NotADirectory,
+            Exception::IsADirectoryError => ErrorKind::IsADirectory,
+            Exception::PermissionError => ErrorKind::Permission,
+            Exception::BlockingIoError => ErrorKind::BlockingIo,
+            Exception::BrokenPipeError => ErrorKind::BrokenPipe,
+            Exception::ChildProcessError => ErrorKind::ChildProcess,
+            Exception::InterruptedError => ErrorKind::Interrupted,
+            Exception::ProcessLookupError => ErrorKind::ProcessLookup,
+            Exception::TimeoutError => ErrorKind::Timeout,
+            Exception::ValueError => ErrorKind::Value,
+            Exception::TypeError => ErrorKind::Type,
+            Exception::KeyError => ErrorKind::Key,
+            Exception::NotImplementedError => ErrorKind::NotImplemented,
+            Exception::MemoryError => ErrorKind::Memory,
+            Exception::ShutilError => ErrorKind::ShutilError,
+            Exception::SameFileError => ErrorKind::SameFile,
+        };
+        Error {
+            kind,
+            errno: e.errno,
+            strerror: e.strerror,
+            filename: e.filename.map(FsPath::from),
+            filename2: e.filename2.map(FsPath::from),
+            message: e.message,
+        }
+    }
+}
+
+/// The errno becomes the `io::Error`'s raw OS error (osbox's numbers are
+/// Linux's), so `kind()` works as for a native call; other exceptions map
+/// to the closest `io::ErrorKind`.
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        match e.errno {
+            Some(n) if cfg!(target_os = "linux") => io::Error::from_raw_os_error(n),
+            _ => {
+                let kind = match e.kind {
+                    ErrorKind::FileNotFound => io::ErrorKind::NotFound,
+                    ErrorKind::FileExists => io::ErrorKind::AlreadyExists,
+                    ErrorKind::Permission => io::ErrorKind::PermissionDenied,
+                    ErrorKind::NotADirectory => io::ErrorKind::NotADirectory,
+                    ErrorKind::IsADirectory => io::ErrorKind::IsADirectory,
+                    ErrorKind::Timeout => io::ErrorKind::TimedOut,
+                    ErrorKind::Value | ErrorKind::Type => io::ErrorKind::InvalidInput,
+                    ErrorKind::Memory => io::ErrorKind::OutOfMemory,
+                    ErrorKind::Attribute | ErrorKind::NotImplemented => io::ErrorKind::Unsupported,
+                    _ => io::ErrorKind::Other,
+                };
+                io::Error::new(kind, e)
+            }
+        }
+    }
+}
+
+/// Result of an osbox call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,171 @@
+//! Binding a request's `args` and `kwargs` to a function's parameters, with
+//! the `TypeError`s Python raises for a call that does not fit.
+
+use serde_json::{Map, Value};
+
+use super::json;
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::FsPath;
+
+/// The arguments of one call, by parameter.
+pub struct Args {
+    /// The Python name of the function (`listdir`), for messages.
+    func: &'static str,
+    /// The `os.*` functions are C functions and word their path errors so.
+    c_function: bool,
+    params: &'static [&'static str],
+    values: Vec<Option<Value>>,
+    /// Positional arguments past the parameters (`os.path.join(a, *p)`).
+    extra: Vec<Value>,
+}
+
+fn type_error(msg: String) -> Error {
+    Error::new(ErrorKind::Type, msg)
+}
+
+impl Args {
+    /// Binds `args` and `kwargs` to `params`; `*name` as the last parameter
+    /// takes the remaining positional arguments.
+    pub fn bind(
+        qualified: &'static str,
+        params: &'static [&'static str],
+        args: Vec<Value>,
+        kwargs: Map<String, Value>,
+    ) -> Result<Args> {
+        let func = qualified.rsplit('.').next().unwrap_or(qualified);
+        let c_function = qualified.starts_with("os.") && !qualified.starts_with("os.path.");
+        let variadic = params.last().is_some_and(|p| p.starts_with('*'));
+        let fixed = if variadic { params.len() - 1 } else { params.len() };
+        let mut values: Vec<Option<Value>> = vec![None; params.len()];
+        let mut extra = Vec::new();
+        let given = args.len();
+        for (i, v) in args.into_iter().enumerate() {
+            if i < fixed {
+                values[i] = Some(v);
+            } else if variadic {
+                extra.push(v);
+            } else {
+                return Err(type_error(format!(
+                    "{func}() takes at most {fixed} positional argument{} ({given} given)",
+                    if fixed == 1 { "" } else { "s" }
+                )));
+            }
+        }
+        for (k, v) in kwargs {
+            match params[..fixed].iter().position(|p| *p == k) {
+                Some(i) if values[i].is_some() => {
+                    return Err(type_error(format!("{func}() got multiple values for argument '{k}'")));
+                }
+                Some(i) => values[i] = Some(v),
+                None => return Err(type_error(format!("{func}() got an unexpected keyword argument '{k}'"))),
+            }
+        }
+        Ok(Args { func, c_function, params, values, extra })
+    }
+
+    fn index(&self, name: &str) -> usize {
+        self.params.iter().position(|p| *p == name).unwrap_or_else(|| panic!("{name} is not a parameter of {}", self.func))
+    }
+
+    /// The argument for `name`, `None` when it was not given.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values[self.index(name)].as_ref()
+    }
+
+    /// The argument for `name`; `TypeError` when it is missing.
+    pub fn required(&self, name: &str) -> Result<&Value> {
+        self.get(name).ok_or_else(|| {
+            let pos = self.index(name) + 1;
+            type_error(format!("{}() missing required argument '{name}' (pos {pos})", self.func))
+        })
+    }
+
+    /// The positional arguments past the named parameters.
+    pub fn extra(&self) -> &[Value] {
+        &self.extra
+    }
+
+    /// A path argument (`str` or `bytes`).
+    pub fn path_value(&self, name: &str, v: &Value) -> Result<FsPath> {
+        match v {
+            Value::String(s) => Ok(FsPath::Str(s.clone())),
+            other => match json::decode_bytes(other) {
+                Ok(Some(b)) => Ok(FsPath::Bytes(b)),
+                _ if self.c_function => Err(type_error(format!(
+                    "{}: {name} should be string, bytes or os.PathLike, not {}",
+                    self.func,
+                    json::type_name(other)
+                ))),
+                _ => Err(type_error(format!(
+                    "expected str, bytes or os.PathLike object, not {}",
+                    json::type_name(other)
+                ))),
+            },
+        }
+    }
+
+    /// A required path argument.
+    pub fn path(&self, name: &str) -> Result<FsPath> {
+        self.path_value(name, self.required(name)?)
+    }
+
+    /// An optional path argument: absent or `None` gives `None`.
+    pub fn opt_path(&self, name: &str) -> Result<Option<FsPath>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => self.path_value(name, v).map(Some),
+        }
+    }
+
+    /// A list of paths (`commonpath(paths)`).
+    pub fn paths(&self, name: &str) -> Result<Vec<FsPath>> {
+        match self.required(name)? {
+            Value::Array(items) => items.iter().map(|v| self.path_value(name, v)).collect(),
+            other => Err(type_error(format!("'{}' object is not iterable", json::type_name(other)))),
+        }
+    }
+
+    /// A flag: Python takes any object's truth; JSON gives bools, numbers,
+    /// strings, lists and null.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool> {
+        Ok(match self.get(name) {
+            None => default,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Null) => false,
+            Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(Value::Object(o)) => !o.is_empty(),
+        })
+    }
+
+    /// An integer argument.
+    pub fn int(&self, name: &str, default: Option<i64>) -> Result<i64> {
+        match (self.get(name), default) {
+            (None, Some(d)) => Ok(d),
+            (None, None) => self.required(name).map(|_| 0),
+            (Some(Value::Bool(b)), _) => Ok(i64::from(*b)),
+            (Some(Value::Number(n)), _) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
+            (Some(v), _) => Err(type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                json::type_name(v)
+            ))),
+        }
+    }
+
+    /// A `str` argument (environment names and values).
+    pub fn string(&self, name: &str) -> Result<String> {
+        match self.required(name)? {
+            Value::String(s) => Ok(s.clone()),
+            v => Err(type_error(format!("str expected, not {}", json::type_name(v)))),
+        }
+    }
+
+    /// A parameter osbox accepts only as `None` (`dir_fd`, `onerror`).
+    pub fn unsupported_unless_none(&self, name: &str) -> Result<()> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(()),
+            Some(_) => Err(Error::new(ErrorKind::NotImplemented, format!("{name} unavailable on this platform"))),
+        }
+    }
+}

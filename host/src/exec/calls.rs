@@ -1,0 +1,219 @@
+//! The functions the protocol can call, by their dotted Python names, and
+//! the attributes it can read.
+
+use serde_json::{Map, Value, json};
+
+use super::args::Args;
+use super::json;
+use crate::error::{Error, ErrorKind, Result};
+use crate::os::{Os, WalkOptions};
+use crate::path::FsPath;
+
+/// A callable: its parameters (Python's names, `*p` for varargs) and how
+/// to run it.
+pub struct Def {
+    pub name: &'static str,
+    pub params: &'static [&'static str],
+    pub run: fn(&mut Os, &Args) -> Result<Value>,
+}
+
+fn unit(_: ()) -> Value {
+    Value::Null
+}
+
+fn path_or_dot(a: &Args, name: &str) -> Result<FsPath> {
+    Ok(a.opt_path(name)?.unwrap_or_else(|| FsPath::Str(".".into())))
+}
+
+fn key_error(key: &str) -> Error {
+    let quoted = serde_json::to_string(key).unwrap_or_default();
+    Error::new(ErrorKind::Key, format!("'{}'", &quoted[1..quoted.len() - 1]))
+}
+
+/// Every callable, sorted by name for the binary search in [`find`].
+pub static CALLS: &[Def] = &[
+    Def { name: "os.chdir", params: &["path"], run: |os, a| os.chdir(a.path("path")?).map(unit) },
+    Def { name: "os.chmod", params: &["path", "mode", "dir_fd", "follow_symlinks"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        let mode = u32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+        os.chmod(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(unit)
+    }},
+    Def { name: "os.environ.__contains__", params: &["key"], run: |os, a| {
+        Ok(Value::Bool(os.getenv(&a.string("key")?)?.is_some()))
+    }},
+    Def { name: "os.environ.__delitem__", params: &["key"], run: |os, a| os.delenv(&a.string("key")?).map(unit) },
+    Def { name: "os.environ.__getitem__", params: &["key"], run: |os, a| {
+        let key = a.string("key")?;
+        os.getenv(&key)?.map(Value::String).ok_or_else(|| key_error(&key))
+    }},
+    Def { name: "os.environ.__setitem__", params: &["key", "value"], run: |os, a| {
+        os.setenv(&a.string("key")?, &a.string("value")?).map(unit)
+    }},
+    Def { name: "os.environ.get", params: &["key", "default"], run: |os, a| {
+        let found = os.getenv(&a.string("key")?)?;
+        Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
+    }},
+    Def { name: "os.environ.pop", params: &["key", "default"], run: |os, a| {
+        let key = a.string("key")?;
+        match os.getenv(&key)? {
+            Some(v) => os.delenv(&key).map(|()| Value::String(v)),
+            None => a.get("default").cloned().ok_or_else(|| key_error(&key)),
+        }
+    }},
+    Def { name: "os.getcwd", params: &[], run: |os, _| os.getcwd().map(Value::String) },
+    Def { name: "os.getcwdb", params: &[], run: |os, _| os.getcwdb().map(|b| json::bytes(&b)) },
+    Def { name: "os.getenv", params: &["key", "default"], run: |os, a| {
+        let found = os.getenv(&a.string("key")?)?;
+        Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
+    }},
+    Def { name: "os.listdir", params: &["path"], run: |os, a| os.listdir(path_or_dot(a, "path")?).map(|p| json::paths(&p)) },
+    Def { name: "os.lstat", params: &["path", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        os.lstat(a.path("path")?).map(|s| json::stat(&s))
+    }},
+    Def { name: "os.makedirs", params: &["name", "mode", "exist_ok"], run: |os, a| {
+        a.int("mode", Some(0o777))?;
+        os.makedirs(a.path("name")?, a.flag("exist_ok", false)?).map(unit)
+    }},
+    Def { name: "os.mkdir", params: &["path", "mode", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        let mode = a.int("mode", Some(0o777))?;
+        os.mkdir(a.path("path")?, mode as u32).map(unit)
+    }},
+    Def { name: "os.path.abspath", params: &["path"], run: |os, a| os.path().abspath(a.path("path")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.basename", params: &["p"], run: |os, a| os.path().basename(a.path("p")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.commonpath", params: &["paths"], run: |os, a| os.path().commonpath(a.paths("paths")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.commonprefix", params: &["m"], run: |os, a| os.path().commonprefix(a.paths("m")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.dirname", params: &["p"], run: |os, a| os.path().dirname(a.path("p")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.exists", params: &["path"], run: |os, a| os.path().exists(a.path("path")?).map(Value::Bool) },
+    Def { name: "os.path.expanduser", params: &["path"], run: |os, a| os.path().expanduser(a.path("path")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.expandvars", params: &["path"], run: |os, a| os.path().expandvars(a.path("path")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.getatime", params: &["filename"], run: |os, a| os.path().getatime(a.path("filename")?).map(Value::from) },
+    Def { name: "os.path.getctime", params: &["filename"], run: |os, a| os.path().getctime(a.path("filename")?).map(Value::from) },
+    Def { name: "os.path.getmtime", params: &["filename"], run: |os, a| os.path().getmtime(a.path("filename")?).map(Value::from) },
+    Def { name: "os.path.getsize", params: &["filename"], run: |os, a| os.path().getsize(a.path("filename")?).map(Value::from) },
+    Def { name: "os.path.isabs", params: &["s"], run: |os, a| os.path().isabs(a.path("s")?).map(Value::Bool) },
+    Def { name: "os.path.isdir", params: &["s"], run: |os, a| os.path().isdir(a.path("s")?).map(Value::Bool) },
+    Def { name: "os.path.isfile", params: &["path"], run: |os, a| os.path().isfile(a.path("path")?).map(Value::Bool) },
+    Def { name: "os.path.islink", params: &["path"], run: |os, a| os.path().islink(a.path("path")?).map(Value::Bool) },
+    Def { name: "os.path.ismount", params: &["path"], run: |os, a| os.path().ismount(a.path("path")?).map(Value::Bool) },
+    Def { name: "os.path.join", params: &["a", "*p"], run: |os, a| {
+        let first = a.path("a")?;
+        let rest = a.extra().iter().map(|v| a.path_value("p", v)).collect::<Result<Vec<_>>>()?;
+        os.path().join(first, rest).map(|p| json::path(&p))
+    }},
+    Def { name: "os.path.lexists", params: &["path"], run: |os, a| os.path().lexists(a.path("path")?).map(Value::Bool) },
+    Def { name: "os.path.normcase", params: &["s"], run: |os, a| os.path().normcase(a.path("s")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.normpath", params: &["path"], run: |os, a| os.path().normpath(a.path("path")?).map(|p| json::path(&p)) },
+    Def { name: "os.path.realpath", params: &["filename", "strict"], run: |os, a| {
+        os.path().realpath(a.path("filename")?, a.flag("strict", false)?).map(|p| json::path(&p))
+    }},
+    Def { name: "os.path.relpath", params: &["path", "start"], run: |os, a| {
+        if matches!(a.get("path"), None | Some(Value::Null)) {
+            return Err(Error::new(ErrorKind::Value, "no path specified"));
+        }
+        os.path().relpath(a.path("path")?, a.opt_path("start")?).map(|p| json::path(&p))
+    }},
+    Def { name: "os.path.samefile", params: &["f1", "f2"], run: |os, a| os.path().samefile(a.path("f1")?, a.path("f2")?).map(Value::Bool) },
+    Def { name: "os.path.split", params: &["p"], run: |os, a| os.path().split(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
+    Def { name: "os.path.splitdrive", params: &["p"], run: |os, a| os.path().splitdrive(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
+    Def { name: "os.path.splitext", params: &["p"], run: |os, a| os.path().splitext(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
+    Def { name: "os.putenv", params: &["name", "value"], run: |os, a| os.putenv(&a.string("name")?, &a.string("value")?).map(unit) },
+    Def { name: "os.remove", params: &["path", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        os.remove(a.path("path")?).map(unit)
+    }},
+    Def { name: "os.removedirs", params: &["name"], run: |os, a| os.removedirs(a.path("name")?).map(unit) },
+    Def { name: "os.rename", params: &["src", "dst", "src_dir_fd", "dst_dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("src_dir_fd")?;
+        a.unsupported_unless_none("dst_dir_fd")?;
+        os.rename(a.path("src")?, a.path("dst")?).map(unit)
+    }},
+    Def { name: "os.renames", params: &["old", "new"], run: |os, a| os.renames(a.path("old")?, a.path("new")?).map(unit) },
+    Def { name: "os.replace", params: &["src", "dst", "src_dir_fd", "dst_dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("src_dir_fd")?;
+        a.unsupported_unless_none("dst_dir_fd")?;
+        os.replace(a.path("src")?, a.path("dst")?).map(unit)
+    }},
+    Def { name: "os.rmdir", params: &["path", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        os.rmdir(a.path("path")?).map(unit)
+    }},
+    Def { name: "os.scandir", params: &["path"], run: |os, a| {
+        let entries = os.scandir(path_or_dot(a, "path")?)?;
+        Ok(Value::Array(entries.iter().map(json::direntry).collect()))
+    }},
+    Def { name: "os.stat", params: &["path", "dir_fd", "follow_symlinks"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        os.stat_with(a.path("path")?, a.flag("follow_symlinks", true)?).map(|s| json::stat(&s))
+    }},
+    Def { name: "os.statvfs", params: &["path"], run: |os, a| {
+        let s = os.statvfs(a.path("path")?)?;
+        Ok(json!([s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail, s.f_files, s.f_ffree, s.f_favail, s.f_flag, s.f_namemax]))
+    }},
+    Def { name: "os.strerror", params: &["code"], run: |os, a| {
+        let code = i32::try_from(a.int("code", None)?).map_err(|_| Error::new(ErrorKind::Value, "signed integer is greater than maximum"))?;
+        os.strerror(code).map(Value::String)
+    }},
+    Def { name: "os.unlink", params: &["path", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        os.unlink(a.path("path")?).map(unit)
+    }},
+    Def { name: "os.unsetenv", params: &["name"], run: |os, a| os.unsetenv(&a.string("name")?).map(unit) },
+    Def { name: "os.walk", params: &["top", "topdown", "onerror", "followlinks"], run: |os, a| {
+        a.unsupported_unless_none("onerror")?;
+        let options = WalkOptions { topdown: a.flag("topdown", true)?, followlinks: a.flag("followlinks", false)? };
+        let steps = os.walk(a.path("top")?, options)?;
+        Ok(Value::Array(steps.iter().map(json::walk_step).collect()))
+    }},
+    Def { name: "shutil.disk_usage", params: &["path"], run: |os, a| {
+        let s = os.statvfs(a.path("path")?)?;
+        let total = s.f_blocks * s.f_frsize;
+        let free = s.f_bavail * s.f_frsize;
+        let used = (s.f_blocks - s.f_bfree) * s.f_frsize;
+        Ok(json!([total, used, free]))
+    }},
+];
+
+/// The attributes: constants, and `os.environ` itself.
+pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
+    let v = match name {
+        "os.sep" | "os.path.sep" => json!("/"),
+        "os.altsep" | "os.path.altsep" => Value::Null,
+        "os.extsep" | "os.path.extsep" => json!("."),
+        "os.pathsep" | "os.path.pathsep" => json!(":"),
+        "os.linesep" => json!("\n"),
+        "os.curdir" | "os.path.curdir" => json!("."),
+        "os.pardir" | "os.path.pardir" => json!(".."),
+        "os.defpath" | "os.path.defpath" => json!("/bin:/usr/bin"),
+        "os.devnull" | "os.path.devnull" => json!("/dev/null"),
+        "os.name" => json!("posix"),
+        "os.environ" => {
+            return Some(os.environ().map(|vars| Value::Object(vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<Map<_, _>>())));
+        }
+        _ => return None,
+    };
+    Some(Ok(v))
+}
+
+/// The callable named `name`.
+pub fn find(name: &str) -> Option<&'static Def> {
+    CALLS.binary_search_by(|d| d.name.cmp(name)).ok().map(|i| &CALLS[i])
+}
+
+/// `AttributeError` for a name osbox does not have, worded as CPython
+/// words a missing module attribute.
+pub fn missing(name: &str) -> Error {
+    let (module, attr) = name.rsplit_once('.').unwrap_or(("builtins", name));
+    let module = match module {
+        "os.path" => "posixpath",
+        "os.environ" => return Error::new(ErrorKind::Attribute, format!("'_Environ' object has no attribute '{attr}'")),
+        m => m,
+    };
+    let known = ["os", "posixpath", "shutil", "tempfile", "time", "platform", "sys", "subprocess", "errno", "stat"];
+    if known.contains(&module) {
+        Error::new(ErrorKind::Attribute, format!("module '{module}' has no attribute '{attr}'"))
+    } else {
+        Error::new(ErrorKind::Attribute, format!("module '{module}' is not available"))
+    }
+}

@@ -1,0 +1,87 @@
+//! Values in the protocol's JSON encoding (PROTOCOL.md, "Values").
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+
+use crate::error::Error;
+use crate::path::FsPath;
+use crate::types::{DirEntry, Stat, WalkStep};
+
+/// A path: a JSON string, or `{"$bytes": base64}`.
+pub fn path(p: &FsPath) -> Value {
+    match p {
+        FsPath::Str(s) => Value::String(s.clone()),
+        FsPath::Bytes(b) => bytes(b),
+    }
+}
+
+/// `bytes` as `{"$bytes": base64}`.
+pub fn bytes(b: &[u8]) -> Value {
+    json!({ "$bytes": STANDARD.encode(b) })
+}
+
+/// The bytes of a `{"$bytes": ...}` object, `None` for any other value,
+/// `Err` for a `$bytes` object whose payload does not decode.
+pub fn decode_bytes(v: &Value) -> Result<Option<Vec<u8>>, ()> {
+    let Value::Object(m) = v else { return Ok(None) };
+    if m.len() != 1 {
+        return Ok(None);
+    }
+    let Some(b) = m.get("$bytes") else { return Ok(None) };
+    let s = b.as_str().ok_or(())?;
+    STANDARD.decode(s).map(Some).map_err(|_| ())
+}
+
+/// A list of paths.
+pub fn paths(ps: &[FsPath]) -> Value {
+    Value::Array(ps.iter().map(path).collect())
+}
+
+/// `os.stat_result` as `{"$stat": {...}}`.
+pub fn stat(s: &Stat) -> Value {
+    json!({ "$stat": {
+        "st_mode": s.st_mode, "st_ino": s.st_ino, "st_dev": s.st_dev, "st_nlink": s.st_nlink,
+        "st_uid": s.st_uid, "st_gid": s.st_gid, "st_size": s.st_size,
+        "st_atime_ns": s.st_atime_ns, "st_mtime_ns": s.st_mtime_ns, "st_ctime_ns": s.st_ctime_ns,
+    }})
+}
+
+/// `os.DirEntry` as `{"$direntry": {...}}`; `is_dir`/`is_file` follow links.
+pub fn direntry(e: &DirEntry) -> Value {
+    json!({ "$direntry": {
+        "name": path(&e.name), "path": path(&e.path), "is_dir": e.is_dir(true),
+        "is_file": e.is_file(true), "is_symlink": e.is_symlink(), "inode": e.inode(),
+    }})
+}
+
+/// A walk step as `[dirpath, dirnames, filenames]`.
+pub fn walk_step(s: &WalkStep) -> Value {
+    json!([path(&s.dirpath), paths(&s.dirnames), paths(&s.filenames)])
+}
+
+/// An exception as the protocol's `error` object.
+pub fn error(e: &Error) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), e.kind().python_name().into());
+    m.insert("errno".into(), e.errno().map_or(Value::Null, Value::from));
+    m.insert("strerror".into(), e.strerror().map_or(Value::Null, Value::from));
+    m.insert("filename".into(), e.filename().map_or(Value::Null, path));
+    m.insert("filename2".into(), e.filename2().map_or(Value::Null, path));
+    m.insert("message".into(), e.message().into());
+    Value::Object(m)
+}
+
+/// The Python type name of a JSON value, for `TypeError` messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) if decode_bytes(v).ok().flatten().is_some() => "bytes",
+        Value::Object(_) => "dict",
+    }
+}

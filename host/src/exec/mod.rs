@@ -1,0 +1,108 @@
+//! The JSON-lines call protocol of `osbox exec` (PROTOCOL.md): requests in,
+//! one response line per request out, all in one sandboxed instance.
+//!
+//! ```no_run
+//! # let sandbox = osbox::Runtime::new()?.sandbox().dir("/tmp/t", "/work").build()?;
+//! let mut os = sandbox.os()?;
+//! let reply = osbox::exec::handle_line(&mut os, r#"{"id": 1, "call": "os.listdir", "args": ["/work"]}"#);
+//! println!("{}", reply.unwrap());
+//! # Ok::<(), osbox::Error>(())
+//! ```
+
+mod args;
+mod calls;
+mod json;
+
+use std::io::{self, BufRead, Write};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::os::Os;
+
+pub use json::error as encode_error;
+
+/// Calls the function or reads the attribute named `name` (`os.makedirs`,
+/// `os.sep`) with JSON arguments; the value comes back in the protocol's
+/// encoding.
+pub fn call(os: &mut Os, name: &str, args: Vec<Value>, kwargs: Map<String, Value>) -> Result<Value> {
+    if let Some(def) = calls::find(name) {
+        let bound = args::Args::bind(def.name, def.params, args, kwargs)?;
+        return (def.run)(os, &bound);
+    }
+    match calls::attribute(os, name) {
+        Some(_) if !(args.is_empty() && kwargs.is_empty()) => {
+            let value = calls::attribute(os, name).and_then(Result::ok).unwrap_or(Value::Null);
+            Err(Error::new(ErrorKind::Type, format!("'{}' object is not callable", json::type_name(&value))))
+        }
+        Some(v) => v,
+        None => Err(calls::missing(name)),
+    }
+}
+
+fn bad_request(what: &str) -> Error {
+    Error::new(ErrorKind::Value, format!("invalid request: {what}"))
+}
+
+/// The names the protocol can call, sorted.
+pub fn callables() -> impl Iterator<Item = &'static str> {
+    calls::CALLS.iter().map(|d| d.name)
+}
+
+/// Runs one request line; `None` for a blank line, which gets no response.
+pub fn handle_line(os: &mut Os, line: &str) -> Option<String> {
+    if line.trim().is_empty() {
+        return None;
+    }
+    let mut response = Map::new();
+    let outcome = match serde_json::from_str::<Value>(line) {
+        Err(_) => Err(bad_request("not valid JSON")),
+        Ok(Value::Object(mut req)) => {
+            if let Some(id) = req.remove("id") {
+                response.insert("id".into(), id);
+            }
+            request(os, req)
+        }
+        Ok(_) => Err(bad_request("not a JSON object")),
+    };
+    match outcome {
+        Ok(v) => response.insert("ok".into(), v),
+        Err(e) => response.insert("error".into(), json::error(&e)),
+    };
+    Some(Value::Object(response).to_string())
+}
+
+fn request(os: &mut Os, mut req: Map<String, Value>) -> Result<Value> {
+    let name = match req.remove("call") {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        _ => return Err(bad_request("'call' must be a non-empty string")),
+    };
+    let args = match req.remove("args") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a,
+        Some(_) => return Err(bad_request("'args' must be an array")),
+    };
+    let kwargs = match req.remove("kwargs") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(k)) => k,
+        Some(_) => return Err(bad_request("'kwargs' must be an object")),
+    };
+    call(os, &name, args, kwargs)
+}
+
+/// Reads requests from `input` to its end and writes one response line per
+/// request to `output`, flushing after each. Returns the error that ended
+/// the sandbox early, after writing it as a last response line.
+pub fn run(os: &mut Os, input: impl BufRead, mut output: impl Write) -> io::Result<Option<Error>> {
+    for line in input.lines() {
+        let line = line?;
+        if let Some(reply) = handle_line(os, &line) {
+            writeln!(output, "{reply}")?;
+            output.flush()?;
+        }
+        if let Some(why) = os.died() {
+            return Ok(Some(why));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,101 @@
+//! The `osbox:os/host` extension: what WASI cannot do, done with cap-std on
+//! the same granted directories, so it reaches no more than the guest.
+//! Host errors map to WIT error codes here, in one place.
+
+use std::io;
+
+use cap_std::fs::{Dir, Permissions};
+use cap_std::fs::PermissionsExt;
+
+use crate::bindings::osbox::os::host::Host;
+use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult as Statvfs};
+use crate::sandbox::{Grant, State};
+
+/// An `io::Error` from cap-std as a WIT error code, by its Linux errno.
+fn code(e: &io::Error) -> ErrorCode {
+    use ErrorCode as C;
+    match e.raw_os_error() {
+        Some(1) => C::NotPermitted,
+        Some(2) => C::NoEntry,
+        Some(5) => C::Io,
+        Some(9) => C::BadDescriptor,
+        Some(13) => C::Access,
+        Some(16) => C::Busy,
+        Some(17) => C::Exist,
+        Some(18) => C::CrossDevice,
+        Some(20) => C::NotDirectory,
+        Some(21) => C::IsDirectory,
+        Some(22) => C::Invalid,
+        Some(24) => C::TooManyFiles,
+        Some(28) => C::InsufficientSpace,
+        Some(30) => C::ReadOnly,
+        Some(36) => C::NameTooLong,
+        Some(38) => C::NotImplemented,
+        Some(39) => C::NotEmpty,
+        Some(40) => C::Loop,
+        Some(95) => C::Unsupported,
+        Some(122) => C::Quota,
+        _ => match e.kind() {
+            // cap-std refuses paths that leave the directory this way.
+            io::ErrorKind::PermissionDenied => C::NotPermitted,
+            io::ErrorKind::NotFound => C::NoEntry,
+            _ => C::Io,
+        },
+    }
+}
+
+/// The grant holding an absolute, normalised guest path and the path
+/// relative to it; the longest guest path wins, as in the guest.
+fn locate<'a>(grants: &'a [Grant], path: &str) -> Result<(&'a Grant, String), ErrorCode> {
+    grants
+        .iter()
+        .filter_map(|g| {
+            let mount = g.guest.trim_end_matches('/');
+            let rest = path.strip_prefix(mount)?;
+            if !(rest.is_empty() || rest.starts_with('/')) {
+                return None;
+            }
+            Some((g, mount.len(), rest.trim_start_matches('/')))
+        })
+        .max_by_key(|(_, len, _)| *len)
+        .map(|(g, _, rest)| (g, if rest.is_empty() { ".".to_string() } else { rest.to_string() }))
+        .ok_or(ErrorCode::NoEntry)
+}
+
+fn statvfs_of(dir: &Dir, rel: &str) -> io::Result<Statvfs> {
+    let file = dir.open_dir(rel).map(|d| d.into_std_file()).or_else(|_| dir.open(rel).map(|f| f.into_std()))?;
+    let s = rustix::fs::fstatvfs(&file)?;
+    Ok(Statvfs {
+        bsize: s.f_bsize,
+        frsize: s.f_frsize,
+        blocks: s.f_blocks,
+        bfree: s.f_bfree,
+        bavail: s.f_bavail,
+        files: s.f_files,
+        ffree: s.f_ffree,
+        favail: s.f_favail,
+        flag: s.f_flag.bits(),
+        namemax: s.f_namemax,
+    })
+}
+
+impl Host for State {
+    fn chmod(&mut self, path: String, mode: u32, follow_symlinks: bool) -> Result<(), ErrorCode> {
+        let (grant, rel) = locate(&self.grants, &path)?;
+        if grant.read_only {
+            return Err(ErrorCode::ReadOnly);
+        }
+        if !follow_symlinks {
+            // Linux has no lchmod.
+            return Err(ErrorCode::Unsupported);
+        }
+        grant.dir.set_permissions(&rel, Permissions::from_mode(mode & 0o7777)).map_err(|e| code(&e))
+    }
+
+    fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
+        let (grant, rel) = locate(&self.grants, &path)?;
+        statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))
+    }
+}
+
+impl crate::bindings::osbox::os::types::Host for State {}

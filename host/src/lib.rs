@@ -1,0 +1,48 @@
+//! osbox: Python's `os` module (with `os.path`) as a sandboxed WebAssembly
+//! component, for Rust programs that need os-style file work confined to the
+//! directories they grant.
+//!
+//! ```no_run
+//! use osbox::{Runtime, WalkOptions};
+//!
+//! let runtime = Runtime::new()?;                 // once per process
+//! let sandbox = runtime.sandbox()                 // deny by default
+//!     .dir("/srv/tenants/a", "/data")             // read-write grant
+//!     .ro_dir("/srv/shared", "/shared")           // read-only grant
+//!     .env("HOME", "/data")
+//!     .build()?;
+//! let mut os = sandbox.os()?;                     // one instance
+//! os.makedirs("/data/reports/2026", true)?;
+//! for step in os.walk("/shared", WalkOptions::default())? {
+//!     println!("{} {:?} {:?}", step.dirpath, step.dirnames, step.filenames);
+//! }
+//! // Nothing outside the grants exists for the guest:
+//! let err = os.stat("/etc/passwd").unwrap_err();
+//! assert_eq!(err.to_string(), "[Errno 2] No such file or directory: '/etc/passwd'");
+//! # Ok::<(), osbox::Error>(())
+//! ```
+//!
+//! Every method is named after its Python function and raises what CPython
+//! on Linux raises: the exception class ([`ErrorKind`]), the Linux errno,
+//! `strerror`, the file names and `str(exc)` ([`Error`]). The differences
+//! WASI forces are listed in `docs/deviations.md`.
+//!
+//! The [`exec`] module speaks the JSON-lines protocol of `osbox exec`.
+#![deny(missing_docs)]
+
+mod bindings;
+mod error;
+pub mod exec;
+mod hostext;
+mod os;
+mod path;
+mod runtime;
+mod sandbox;
+mod types;
+
+pub use error::{Error, ErrorKind, Result};
+pub use os::{Os, OsPath, WalkOptions};
+pub use path::FsPath;
+pub use runtime::Runtime;
+pub use sandbox::{Sandbox, SandboxBuilder};
+pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};

@@ -1,0 +1,19 @@
+//! The `osbox` command: thin over the library. `call` runs one function,
+//! `exec` speaks the JSON-lines protocol (PROTOCOL.md).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("osbox: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! `Os`: one running sandbox, with a method for each Python function.
+//! Each method names its Python counterpart; deviations are in
+//! docs/deviations.md.
+
+use wasmtime::Store;
+
+use crate::bindings;
+use crate::bindings::osbox::os::types::{Fspath, OsError, WalkItem};
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::FsPath;
+use crate::sandbox::State;
+use crate::types::{DirEntry, Stat, Statvfs, WalkStep};
+
+/// A running sandbox: the current directory, environment and descriptors
+/// carry from call to call, as in one Python process.
+///
+/// ```no_run
+/// # let sandbox = osbox::Runtime::new()?.sandbox().dir("/tmp/t", "/work").build()?;
+/// let mut os = sandbox.os()?;
+/// os.makedirs("a/b", false)?;
+/// assert_eq!(os.listdir("a")?, ["b"]);
+/// let err = os.rmdir("a").unwrap_err();
+/// assert_eq!(err.to_string(), "[Errno 39] Directory not empty: 'a'");
+/// # Ok::<(), osbox::Error>(())
+/// ```
+///
+/// If the guest traps, the instance is gone: every later call fails with
+/// [`ErrorKind::Sandbox`], and a new one comes from [`crate::Sandbox::os`].
+pub struct Os {
+    store: Store<State>,
+    guest: bindings::Os,
+    dead: Option<String>,
+}
+
+/// Options of [`Os::walk`], as `os.walk`'s keyword arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct WalkOptions {
+    /// `topdown` (default true): each directory before its subdirectories.
+    pub topdown: bool,
+    /// `followlinks` (default false): descend into symbolic links to directories.
+    pub followlinks: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions { topdown: true, followlinks: false }
+    }
+}
+
+fn p(path: impl Into<FsPath>) -> Fspath {
+    path.into().into()
+}
+
+impl Os {
+    pub(crate) fn new(store: Store<State>, guest: bindings::Os) -> Self {
+        Os { store, guest, dead: None }
+    }
+
+    /// Why the instance ended, if a call trapped.
+    pub fn died(&self) -> Option<Error> {
+        self.dead.as_ref().map(|why| Error::new(ErrorKind::Sandbox, why.clone()))
+    }
+
+    /// Runs a guest call; a trap ends the instance.
+    fn run<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+        if let Some(why) = &self.dead {
+            return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
+        }
+        f(&self.guest, &mut self.store).map_err(|e| {
+            let err = Error::sandbox(e);
+            self.dead = Some(err.message().to_string());
+            err
+        })
+    }
+
+    /// Runs a guest call that may raise.
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, OsError>>,
+    ) -> Result<T> {
+        self.run(f)?.map_err(Error::from)
+    }
+
+    // --- os: the current directory and listing -------------------------
+
+    /// `os.getcwd()`.
+    pub fn getcwd(&mut self) -> Result<String> {
+        let cwd = FsPath::from(self.call(|g, s| g.osbox_os_fs().call_getcwd(s, false))?);
+        Ok(cwd.to_string())
+    }
+
+    /// `os.getcwdb()`.
+    pub fn getcwdb(&mut self) -> Result<Vec<u8>> {
+        let cwd = FsPath::from(self.call(|g, s| g.osbox_os_fs().call_getcwd(s, true))?);
+        Ok(cwd.as_bytes().to_vec())
+    }
+
+    /// `os.chdir(path)`.
+    pub fn chdir(&mut self, path: impl Into<FsPath>) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_chdir(s, &path))
+    }
+
+    /// `os.listdir(path)`: names in arbitrary order, in the flavour of `path`.
+    pub fn listdir(&mut self, path: impl Into<FsPath>) -> Result<Vec<FsPath>> {
+        let path = Some(p(path));
+        let names = self.call(|g, s| g.osbox_os_fs().call_listdir(s, path.as_ref()))?;
+        Ok(names.into_iter().map(FsPath::from).collect())
+    }
+
+    /// `os.scandir(path)`, all entries at once.
+    pub fn scandir(&mut self, path: impl Into<FsPath>) -> Result<Vec<DirEntry>> {
+        let path = Some(p(path));
+        let entries = self.call(|g, s| g.osbox_os_fs().call_scandir(s, path.as_ref()))?;
+        Ok(entries.into_iter().map(DirEntry::from).collect())
+    }
+
+    /// `os.walk(top, topdown, onerror=None, followlinks)`: the steps in
+    /// CPython's order; errors are skipped, as with `onerror=None`.
+    pub fn walk(&mut self, top: impl Into<FsPath>, options: WalkOptions) -> Result<Vec<WalkStep>> {
+        self.walk_onerror(top, options, |_| {})
+    }
+
+    /// `os.walk` with an `onerror` callback, called with each error at the
+    /// point of the walk where CPython would call it.
+    pub fn walk_onerror(
+        &mut self,
+        top: impl Into<FsPath>,
+        options: WalkOptions,
+        mut onerror: impl FnMut(Error),
+    ) -> Result<Vec<WalkStep>> {
+        let top = p(top);
+        let items = self.run(|g, s| g.osbox_os_fs().call_walk(s, &top, options.topdown, options.followlinks))?;
+        let mut steps = Vec::new();
+        for item in items {
+            match item {
+                WalkItem::Step(step) => steps.push(step.into()),
+                WalkItem::Error(e) => onerror(e.into()),
+            }
+        }
+        Ok(steps)
+    }
+
+    // --- os: metadata ----------------------------------------------------
+
+    /// `os.stat(path)`, following symbolic links.
+    pub fn stat(&mut self, path: impl Into<FsPath>) -> Result<Stat> {
+        self.stat_with(path, true)
+    }
+
+    /// `os.lstat(path)`.
+    pub fn lstat(&mut self, path: impl Into<FsPath>) -> Result<Stat> {
+        self.stat_with(path, false)
+    }
+
+    /// `os.stat(path, follow_symlinks=...)`.
+    pub fn stat_with(&mut self, path: impl Into<FsPath>, follow_symlinks: bool) -> Result<Stat> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_stat(s, &path, follow_symlinks)).map(Stat::from)
+    }
+
+    /// `os.chmod(path, mode, follow_symlinks)`, done by the osbox host
+    /// (WASI has no permissions). `EROFS` under a read-only grant.
+    pub fn chmod(&mut self, path: impl Into<FsPath>, mode: u32, follow_symlinks: bool) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_chmod(s, &path, mode, follow_symlinks))
+    }
+
+    /// `os.statvfs(path)`, done by the osbox host.
+    pub fn statvfs(&mut self, path: impl Into<FsPath>) -> Result<Statvfs> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_statvfs(s, &path)).map(Statvfs::from)
+    }
+
+    // --- os: create, remove, rename --------------------------------------
+
+    /// `os.mkdir(path, mode)`; WASI has no mode, so it is ignored.
+    pub fn mkdir(&mut self, path: impl Into<FsPath>, mode: u32) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_mkdir(s, &path, mode))
+    }
+
+    /// `os.makedirs(name, exist_ok=...)`.
+    pub fn makedirs(&mut self, name: impl Into<FsPath>, exist_ok: bool) -> Result<()> {
+        let name = p(name);
+        self.call(|g, s| g.osbox_os_fs().call_makedirs(s, &name, 0o777, exist_ok))
+    }
+
+    /// `os.rmdir(path)`.
+    pub fn rmdir(&mut self, path: impl Into<FsPath>) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_rmdir(s, &path))
+    }
+
+    /// `os.removedirs(name)`.
+    pub fn removedirs(&mut self, name: impl Into<FsPath>) -> Result<()> {
+        let name = p(name);
+        self.call(|g, s| g.osbox_os_fs().call_removedirs(s, &name))
+    }
+
+    /// `os.remove(path)`.
+    pub fn remove(&mut self, path: impl Into<FsPath>) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_remove(s, &path))
+    }
+
+    /// `os.unlink(path)`: the same as [`Os::remove`].
+    pub fn unlink(&mut self, path: impl Into<FsPath>) -> Result<()> {
+        self.remove(path)
+    }
+
+    /// `os.rename(src, dst)`.
+    pub fn rename(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_fs().call_rename(s, &src, &dst))
+    }
+
+    /// `os.replace(src, dst)`: the same as [`Os::rename`] on POSIX.
+    pub fn replace(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
+        self.rename(src, dst)
+    }
+
+    /// `os.renames(old, new)`.
+    pub fn renames(&mut self, old: impl Into<FsPath>, new: impl Into<FsPath>) -> Result<()> {
+        let (old, new) = (p(old), p(new));
+        self.call(|g, s| g.osbox_os_fs().call_renames(s, &old, &new))
+    }
+
+    // --- os: environment -------------------------------------------------
+
+    /// `dict(os.environ)`, in its order.
+    pub fn environ(&mut self) -> Result<Vec<(String, String)>> {
+        self.run(|g, s| g.osbox_os_env().call_environ(s))
+    }
+
+    /// `os.getenv(key)`.
+    pub fn getenv(&mut self, key: &str) -> Result<Option<String>> {
+        self.run(|g, s| g.osbox_os_env().call_getenv(s, key))
+    }
+
+    /// `os.environ[key] = value`.
+    pub fn setenv(&mut self, key: &str, value: &str) -> Result<()> {
+        self.call(|g, s| g.osbox_os_env().call_setenv(s, key, value))
+    }
+
+    /// `del os.environ[key]`: `KeyError` when missing.
+    pub fn delenv(&mut self, key: &str) -> Result<()> {
+        self.call(|g, s| g.osbox_os_env().call_delenv(s, key))
+    }
+
+    /// `os.putenv(name, value)`: the process environment, not `os.environ`.
+    pub fn putenv(&mut self, name: &str, value: &str) -> Result<()> {
+        self.call(|g, s| g.osbox_os_env().call_putenv(s, name, value))
+    }
+
+    /// `os.unsetenv(name)`: the process environment, not `os.environ`.
+    pub fn unsetenv(&mut self, name: &str) -> Result<()> {
+        self.call(|g, s| g.osbox_os_env().call_unsetenv(s, name))
+    }
+
+    /// `os.strerror(code)`.
+    pub fn strerror(&mut self, code: i32) -> Result<String> {
+        self.run(|g, s| g.osbox_os_env().call_strerror(s, code))
+    }
+}
+
+/// `os.path`: [`Os::path`] borrows the sandbox for these.
+pub struct OsPath<'a> {
+    os: &'a mut Os,
+}
+
+impl Os {
+    /// The `os.path` functions of this sandbox.
+    pub fn path(&mut self) -> OsPath<'_> {
+        OsPath { os: self }
+    }
+}
+
+/// The functions of `os.path` that take one path and answer one path.
+macro_rules! path_to_path {
+    ($($(#[$doc:meta])* $name:ident => $call:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
+            let path = p(path);
+            self.os.run(|g, s| g.osbox_os_path().$call(s, &path)).map(FsPath::from)
+        }
+    )*};
+}
+
+/// The predicates of `os.path`: one path in, a bool out, never raising.
+macro_rules! path_predicate {
+    ($($(#[$doc:meta])* $name:ident => $call:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<bool> {
+            let path = p(path);
+            self.os.run(|g, s| g.osbox_os_path().$call(s, &path))
+        }
+    )*};
+}
+
+/// The `os.path` functions that split a path into two.
+macro_rules! path_split {
+    ($($(#[$doc:meta])* $name:ident => $call:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<(FsPath, FsPath)> {
+            let path = p(path);
+            let (a, b) = self.os.run(|g, s| g.osbox_os_path().$call(s, &path))?;
+            Ok((a.into(), b.into()))
+        }
+    )*};
+}
+
+/// The `os.path` functions reading one `stat` field.
+macro_rules! path_stat_field {
+    ($($(#[$doc:meta])* $name:ident => $call:ident -> $t:ty;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<$t> {
+            let path = p(path);
+            self.os.call(|g, s| g.osbox_os_path().$call(s, &path))
+        }
+    )*};
+}
+
+impl OsPath<'_> {
+    path_to_path! {
+        /// `os.path.basename(p)`.
+        basename => call_basename;
+        /// `os.path.dirname(p)`.
+        dirname => call_dirname;
+        /// `os.path.normpath(p)`.
+        normpath => call_normpath;
+        /// `os.path.normcase(p)`.
+        normcase => call_normcase;
+        /// `os.path.expanduser(p)`, with `HOME` from the sandbox.
+        expanduser => call_expanduser;
+        /// `os.path.expandvars(p)`, from the sandbox's environment.
+        expandvars => call_expandvars;
+    }
+
+    path_predicate! {
+        /// `os.path.isabs(p)`.
+        isabs => call_isabs;
+        /// `os.path.exists(p)`.
+        exists => call_exists;
+        /// `os.path.lexists(p)`.
+        lexists => call_lexists;
+        /// `os.path.isfile(p)`.
+        isfile => call_isfile;
+        /// `os.path.isdir(p)`.
+        isdir => call_isdir;
+        /// `os.path.islink(p)`.
+        islink => call_islink;
+        /// `os.path.ismount(p)`: `/` and the granted directories.
+        ismount => call_ismount;
+    }
+
+    path_split! {
+        /// `os.path.split(p)`.
+        split => call_split;
+        /// `os.path.splitext(p)`.
+        splitext => call_splitext;
+        /// `os.path.splitdrive(p)`.
+        splitdrive => call_splitdrive;
+    }
+
+    path_stat_field! {
+        /// `os.path.getsize(p)`.
+        getsize => call_getsize -> u64;
+        /// `os.path.getmtime(p)`.
+        getmtime => call_getmtime -> f64;
+        /// `os.path.getatime(p)`.
+        getatime => call_getatime -> f64;
+        /// `os.path.getctime(p)`.
+        getctime => call_getctime -> f64;
+    }
+
+    /// `os.path.join(a, *p)`.
+    pub fn join<I, P>(&mut self, a: impl Into<FsPath>, parts: I) -> Result<FsPath>
+    where
+        I: IntoIterator<Item = P>,
+        P: Into<FsPath>,
+    {
+        let a = p(a);
+        let parts: Vec<Fspath> = parts.into_iter().map(p).collect();
+        self.os.call(|g, s| g.osbox_os_path().call_join(s, &a, &parts)).map(FsPath::from)
+    }
+
+    /// `os.path.abspath(p)`, against the sandbox's current directory.
+    pub fn abspath(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
+        let path = p(path);
+        self.os.call(|g, s| g.osbox_os_path().call_abspath(s, &path)).map(FsPath::from)
+    }
+
+    /// `os.path.realpath(p, strict=...)`, resolving links in the sandbox.
+    pub fn realpath(&mut self, path: impl Into<FsPath>, strict: bool) -> Result<FsPath> {
+        let path = p(path);
+        self.os.call(|g, s| g.osbox_os_path().call_realpath(s, &path, strict)).map(FsPath::from)
+    }
+
+    /// `os.path.relpath(p, start)`; `None` is `os.curdir`.
+    pub fn relpath(&mut self, path: impl Into<FsPath>, start: Option<FsPath>) -> Result<FsPath> {
+        let path = p(path);
+        let start = start.map(Fspath::from);
+        self.os.call(|g, s| g.osbox_os_path().call_relpath(s, &path, start.as_ref())).map(FsPath::from)
+    }
+
+    /// `os.path.commonpath(paths)`.
+    pub fn commonpath<I: IntoIterator<Item = P>, P: Into<FsPath>>(&mut self, paths: I) -> Result<FsPath> {
+        let paths: Vec<Fspath> = paths.into_iter().map(p).collect();
+        self.os.call(|g, s| g.osbox_os_path().call_commonpath(s, &paths)).map(FsPath::from)
+    }
+
+    /// `os.path.commonprefix(list)`.
+    pub fn commonprefix<I: IntoIterator<Item = P>, P: Into<FsPath>>(&mut self, paths: I) -> Result<FsPath> {
+        let paths: Vec<Fspath> = paths.into_iter().map(p).collect();
+        self.os.call(|g, s| g.osbox_os_path().call_commonprefix(s, &paths)).map(FsPath::from)
+    }
+
+    /// `os.path.samefile(a, b)`.
+    pub fn samefile(&mut self, a: impl Into<FsPath>, b: impl Into<FsPath>) -> Result<bool> {
+        let (a, b) = (p(a), p(b));
+        self.os.call(|g, s| g.osbox_os_path().call_samefile(s, &a, &b))
+    }
+}

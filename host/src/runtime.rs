@@ -1,0 +1,117 @@
+//! `Runtime`: the engine, the compiled guest and the linker, built once per
+//! process and shared by every sandbox.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine};
+
+use crate::bindings;
+use crate::error::{Error, Result};
+use crate::sandbox::{SandboxBuilder, State};
+
+/// The guest component, built by build.rs from `guest/`.
+static GUEST: &[u8] = include_bytes!(env!("OSBOX_GUEST_WASM"));
+
+/// The engine, the compiled guest and its pre-linked instance: everything
+/// a sandbox needs that does not depend on its policy.
+///
+/// Compiling the guest takes a few hundred milliseconds, so the result is
+/// cached on disk (see [`Runtime::with_cache_dir`]) and a `Runtime` should be
+/// made once and shared: it is cheap to clone, `Send` and `Sync`.
+///
+/// ```no_run
+/// let runtime = osbox::Runtime::new()?;
+/// let sandbox = runtime.sandbox().dir("/srv/tenant-a", "/data").build()?;
+/// let mut os = sandbox.os()?;
+/// println!("{:?}", os.listdir("/data")?);
+/// # Ok::<(), osbox::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) engine: Engine,
+    pub(crate) pre: bindings::OsPre<State>,
+}
+
+impl Runtime {
+    /// A runtime caching the compiled guest in the default cache directory:
+    /// `$OSBOX_CACHE_DIR`, else `$XDG_CACHE_HOME/osbox`, else
+    /// `$HOME/.cache/osbox`; with none of them set, nothing is cached.
+    pub fn new() -> Result<Runtime> {
+        Runtime::with_cache_dir(default_cache_dir())
+    }
+
+    /// A runtime caching the compiled guest in `dir` (`None`: no cache).
+    ///
+    /// The cache holds native code that is loaded without verification:
+    /// it must be writable only by the user running osbox, as `~/.cache` is.
+    pub fn with_cache_dir(dir: Option<PathBuf>) -> Result<Runtime> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        let engine = Engine::new(&config).map_err(Error::sandbox)?;
+        let component = load_component(&engine, dir.as_deref()).map_err(Error::sandbox)?;
+        let mut linker = Linker::<State>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(Error::sandbox)?;
+        bindings::osbox::os::host::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
+            .map_err(Error::sandbox)?;
+        let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
+        let pre = bindings::OsPre::new(pre).map_err(Error::sandbox)?;
+        Ok(Runtime { inner: Arc::new(Inner { engine, pre }) })
+    }
+
+    /// Starts the policy of a new sandbox: nothing is granted until the
+    /// builder says so.
+    pub fn sandbox(&self) -> SandboxBuilder {
+        SandboxBuilder::new(self.clone())
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("OSBOX_CACHE_DIR")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("osbox")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache/osbox")))
+}
+
+/// The compiled guest: from the cache when a matching entry is there, else
+/// compiled and stored for the next process.
+fn load_component(engine: &Engine, cache: Option<&Path>) -> wasmtime::Result<Component> {
+    let Some(dir) = cache else { return Component::new(engine, GUEST) };
+    let mut h = DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    let file = dir.join(format!("guest-{}-{:016x}.cwasm", env!("OSBOX_GUEST_HASH"), h.finish()));
+    if file.is_file() {
+        // SAFETY: the file was written by `serialize` below for this exact
+        // guest and engine configuration (both are in its name), in a
+        // directory only the user can write.
+        if let Ok(c) = unsafe { Component::deserialize_file(engine, &file) } {
+            return Ok(c);
+        }
+    }
+    let component = Component::new(engine, GUEST)?;
+    // A cache that cannot be written only costs the next start its time.
+    let _ = store(&file, &component.serialize()?);
+    Ok(component)
+}
+
+/// Writes the cache entry atomically, so a concurrent start never reads a
+/// half-written file.
+fn store(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".tmp-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, file).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}

@@ -1,0 +1,173 @@
+//! `SandboxBuilder` and `Sandbox`: the policy (what a sandbox may reach),
+//! and the per-instance state the guest runs against.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cap_std::ambient_authority;
+use cap_std::fs::Dir;
+use wasmtime::Store;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::os::Os;
+use crate::runtime::Runtime;
+
+/// One directory the sandbox may reach.
+#[derive(Clone)]
+pub(crate) struct Grant {
+    /// The host directory, as given.
+    pub(crate) host: PathBuf,
+    /// Where the guest sees it (`/work`).
+    pub(crate) guest: String,
+    /// Every write through it fails with `EROFS`.
+    pub(crate) read_only: bool,
+    /// The same directory, opened for the host extension (cap-std).
+    pub(crate) dir: Arc<Dir>,
+}
+
+/// The policy of a sandbox, deny by default: no directory, no environment
+/// variable, nothing else of the host until granted.
+///
+/// ```no_run
+/// let runtime = osbox::Runtime::new()?;
+/// let sandbox = runtime
+///     .sandbox()
+///     .dir("/srv/tenants/a", "/data")
+///     .ro_dir("/srv/shared", "/shared")
+///     .env("HOME", "/data")
+///     .cwd("/data")
+///     .build()?;
+/// # Ok::<(), osbox::Error>(())
+/// ```
+pub struct SandboxBuilder {
+    runtime: Runtime,
+    grants: Vec<(PathBuf, String, bool)>,
+    env: Vec<(String, String)>,
+    cwd: Option<String>,
+}
+
+impl SandboxBuilder {
+    pub(crate) fn new(runtime: Runtime) -> Self {
+        SandboxBuilder { runtime, grants: Vec::new(), env: Vec::new(), cwd: None }
+    }
+
+    /// Grants `host` read-write, seen by the guest at `guest` (`--dir HOST::GUEST`).
+    pub fn dir(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Self {
+        self.grants.push((host.as_ref().to_path_buf(), guest.into(), false));
+        self
+    }
+
+    /// Grants `host` read-only at `guest` (`--ro-dir HOST::GUEST`): every
+    /// write through it fails with `OSError` `EROFS`.
+    pub fn ro_dir(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Self {
+        self.grants.push((host.as_ref().to_path_buf(), guest.into(), true));
+        self
+    }
+
+    /// Sets one environment variable of the guest (`--env NAME=VALUE`).
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.env.retain(|(k, _)| *k != name);
+        self.env.push((name, value.into()));
+        self
+    }
+
+    /// Passes the host's value of `name` through, if it is set (`--env NAME`).
+    pub fn inherit_env(self, name: &str) -> Self {
+        match std::env::var(name) {
+            Ok(v) => self.env(name, v),
+            Err(_) => self,
+        }
+    }
+
+    /// The guest's initial current directory (`--cwd`); by default the first
+    /// granted directory.
+    pub fn cwd(mut self, guest: impl Into<String>) -> Self {
+        self.cwd = Some(guest.into());
+        self
+    }
+
+    /// Checks the policy and opens the granted directories.
+    ///
+    /// Fails with `FileNotFoundError`/`NotADirectoryError` for a host
+    /// directory that cannot be opened and `ValueError` for a guest path that
+    /// is not absolute.
+    pub fn build(self) -> Result<Sandbox> {
+        let mut grants = Vec::new();
+        for (host, guest, read_only) in self.grants {
+            if !guest.starts_with('/') || guest.contains('\0') {
+                return Err(Error::new(
+                    ErrorKind::Value,
+                    format!("guest path must be absolute: {guest:?} (for {})", host.display()),
+                ));
+            }
+            let dir = Dir::open_ambient_dir(&host, ambient_authority()).map_err(|e| {
+                let kind = match e.kind() {
+                    std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
+                    std::io::ErrorKind::NotADirectory => ErrorKind::NotADirectory,
+                    std::io::ErrorKind::PermissionDenied => ErrorKind::Permission,
+                    _ => ErrorKind::OsError,
+                };
+                Error::new(kind, format!("cannot grant {}: {e}", host.display()))
+            })?;
+            grants.push(Grant { host, guest, read_only, dir: Arc::new(dir) });
+        }
+        if let Some(cwd) = &self.cwd {
+            if !cwd.starts_with('/') {
+                return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
+            }
+        }
+        let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
+        Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd })
+    }
+}
+
+/// A checked policy. Each [`Sandbox::os`] call starts a fresh instance
+/// under it; instances share nothing but the granted directories.
+#[derive(Clone)]
+pub struct Sandbox {
+    runtime: Runtime,
+    grants: Arc<Vec<Grant>>,
+    env: Vec<(String, String)>,
+    cwd: Option<String>,
+}
+
+impl Sandbox {
+    /// A new instance of the guest under this policy, with its own current
+    /// directory, environment and descriptors.
+    pub fn os(&self) -> Result<Os> {
+        let mut wasi = WasiCtxBuilder::new();
+        // Before the preopens: each preopen captures the setting when made,
+        // and running file calls in place is what makes them cheap.
+        wasi.allow_blocking_current_thread(true);
+        for g in self.grants.iter() {
+            let perms = if g.read_only { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
+            wasi.preopened_dir(&g.host, &g.guest, perms).map_err(Error::sandbox)?;
+        }
+        wasi.envs(&self.env);
+        if let Some(cwd) = &self.cwd {
+            wasi.initial_cwd(cwd);
+        }
+        let state = State { wasi: wasi.build(), table: ResourceTable::new(), grants: self.grants.clone() };
+        let inner = self.runtime.inner();
+        let mut store = Store::new(&inner.engine, state);
+        let instance = inner.pre.instantiate(&mut store).map_err(Error::sandbox)?;
+        Ok(Os::new(store, instance))
+    }
+}
+
+/// What a store holds: WASI's context and the host extension's view of the
+/// same grants.
+pub(crate) struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) grants: Arc<Vec<Grant>>,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}

@@ -1,0 +1,238 @@
+//! The values os calls return: `os.stat_result`, `os.DirEntry`, walk steps
+//! and `os.statvfs_result`, as plain Rust types.
+
+use crate::bindings::osbox::os::types as wit;
+use crate::path::FsPath;
+
+/// The type of a file, as `stat.S_IFMT(st_mode)` tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileType {
+    /// Could not be determined.
+    Unknown,
+    /// `S_IFBLK`.
+    BlockDevice,
+    /// `S_IFCHR`.
+    CharacterDevice,
+    /// `S_IFDIR`.
+    Directory,
+    /// `S_IFIFO`.
+    Fifo,
+    /// `S_IFLNK`.
+    Symlink,
+    /// `S_IFREG`.
+    File,
+    /// `S_IFSOCK`.
+    Socket,
+}
+
+impl From<wit::FileType> for FileType {
+    fn from(t: wit::FileType) -> Self {
+        match t {
+            wit::FileType::Unknown => FileType::Unknown,
+            wit::FileType::BlockDevice => FileType::BlockDevice,
+            wit::FileType::CharacterDevice => FileType::CharacterDevice,
+            wit::FileType::Directory => FileType::Directory,
+            wit::FileType::Fifo => FileType::Fifo,
+            wit::FileType::SymbolicLink => FileType::Symlink,
+            wit::FileType::RegularFile => FileType::File,
+            wit::FileType::Socket => FileType::Socket,
+        }
+    }
+}
+
+/// `os.stat_result`. WASI reports no permission bits, owners or inode
+/// numbers: docs/deviations.md says what stands in their place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stat {
+    /// `st_mode`.
+    pub st_mode: u32,
+    /// `st_ino`.
+    pub st_ino: u64,
+    /// `st_dev`.
+    pub st_dev: u64,
+    /// `st_nlink`.
+    pub st_nlink: u64,
+    /// `st_uid` (always 0).
+    pub st_uid: u32,
+    /// `st_gid` (always 0).
+    pub st_gid: u32,
+    /// `st_size`.
+    pub st_size: u64,
+    /// `st_atime_ns`.
+    pub st_atime_ns: i64,
+    /// `st_mtime_ns`.
+    pub st_mtime_ns: i64,
+    /// `st_ctime_ns`.
+    pub st_ctime_ns: i64,
+}
+
+/// `sec + nsec * 1e-9`, the float CPython computes for `st_mtime`.
+pub(crate) fn float_seconds(ns: i64) -> f64 {
+    ns.div_euclid(1_000_000_000) as f64 + ns.rem_euclid(1_000_000_000) as f64 * 1e-9
+}
+
+impl Stat {
+    /// `stat.S_IFMT(st_mode)` as a [`FileType`].
+    pub fn file_type(&self) -> FileType {
+        match self.st_mode & 0o170000 {
+            0o040000 => FileType::Directory,
+            0o100000 => FileType::File,
+            0o120000 => FileType::Symlink,
+            0o020000 => FileType::CharacterDevice,
+            0o060000 => FileType::BlockDevice,
+            0o010000 => FileType::Fifo,
+            0o140000 => FileType::Socket,
+            _ => FileType::Unknown,
+        }
+    }
+
+    /// `st_mtime`, float seconds as CPython computes them.
+    pub fn st_mtime(&self) -> f64 {
+        float_seconds(self.st_mtime_ns)
+    }
+
+    /// `st_atime`.
+    pub fn st_atime(&self) -> f64 {
+        float_seconds(self.st_atime_ns)
+    }
+
+    /// `st_ctime`.
+    pub fn st_ctime(&self) -> f64 {
+        float_seconds(self.st_ctime_ns)
+    }
+}
+
+impl From<wit::StatResult> for Stat {
+    fn from(s: wit::StatResult) -> Self {
+        Stat {
+            st_mode: s.mode,
+            st_ino: s.ino,
+            st_dev: s.dev,
+            st_nlink: s.nlink,
+            st_uid: s.uid,
+            st_gid: s.gid,
+            st_size: s.size,
+            st_atime_ns: s.atime_ns,
+            st_mtime_ns: s.mtime_ns,
+            st_ctime_ns: s.ctime_ns,
+        }
+    }
+}
+
+/// `os.DirEntry`, with the answers of its methods taken at scan time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// `entry.name`.
+    pub name: FsPath,
+    /// `entry.path`: the scandir argument joined with the name.
+    pub path: FsPath,
+    file_type: FileType,
+    target_type: Option<FileType>,
+    inode: u64,
+}
+
+impl DirEntry {
+    /// `entry.is_dir(follow_symlinks=...)`.
+    pub fn is_dir(&self, follow_symlinks: bool) -> bool {
+        self.resolved(follow_symlinks) == Some(FileType::Directory)
+    }
+
+    /// `entry.is_file(follow_symlinks=...)`.
+    pub fn is_file(&self, follow_symlinks: bool) -> bool {
+        self.resolved(follow_symlinks) == Some(FileType::File)
+    }
+
+    /// `entry.is_symlink()`.
+    pub fn is_symlink(&self) -> bool {
+        self.file_type == FileType::Symlink
+    }
+
+    /// `entry.inode()`.
+    pub fn inode(&self) -> u64 {
+        self.inode
+    }
+
+    /// The entry's own type (`d_type`).
+    pub fn file_type(&self) -> FileType {
+        self.file_type
+    }
+
+    fn resolved(&self, follow: bool) -> Option<FileType> {
+        if follow && self.is_symlink() { self.target_type } else { Some(self.file_type) }
+    }
+}
+
+impl From<wit::DirEntry> for DirEntry {
+    fn from(e: wit::DirEntry) -> Self {
+        DirEntry {
+            name: e.name.into(),
+            path: e.path.into(),
+            file_type: e.type_.into(),
+            target_type: e.target_type.map(FileType::from),
+            inode: e.inode,
+        }
+    }
+}
+
+/// One `(dirpath, dirnames, filenames)` step of `os.walk`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkStep {
+    /// `dirpath`.
+    pub dirpath: FsPath,
+    /// `dirnames`: subdirectories, symbolic links to directories included.
+    pub dirnames: Vec<FsPath>,
+    /// `filenames`: everything else.
+    pub filenames: Vec<FsPath>,
+}
+
+impl From<wit::WalkStep> for WalkStep {
+    fn from(s: wit::WalkStep) -> Self {
+        WalkStep {
+            dirpath: s.dirpath.into(),
+            dirnames: s.dirnames.into_iter().map(FsPath::from).collect(),
+            filenames: s.filenames.into_iter().map(FsPath::from).collect(),
+        }
+    }
+}
+
+/// `os.statvfs_result`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statvfs {
+    /// `f_bsize`.
+    pub f_bsize: u64,
+    /// `f_frsize`.
+    pub f_frsize: u64,
+    /// `f_blocks`.
+    pub f_blocks: u64,
+    /// `f_bfree`.
+    pub f_bfree: u64,
+    /// `f_bavail`.
+    pub f_bavail: u64,
+    /// `f_files`.
+    pub f_files: u64,
+    /// `f_ffree`.
+    pub f_ffree: u64,
+    /// `f_favail`.
+    pub f_favail: u64,
+    /// `f_flag`.
+    pub f_flag: u64,
+    /// `f_namemax`.
+    pub f_namemax: u64,
+}
+
+impl From<wit::StatvfsResult> for Statvfs {
+    fn from(s: wit::StatvfsResult) -> Self {
+        Statvfs {
+            f_bsize: s.bsize,
+            f_frsize: s.frsize,
+            f_blocks: s.blocks,
+            f_bfree: s.bfree,
+            f_bavail: s.bavail,
+            f_files: s.files,
+            f_ffree: s.ffree,
+            f_favail: s.favail,
+            f_flag: s.flag,
+            f_namemax: s.namemax,
+        }
+    }
+}
