@@ -104,6 +104,9 @@ pub fn from_wasi(code: WasiCode) -> ErrorCode {
 
 /// `os.strerror(n)` as glibc words it.
 pub fn strerror(errno: i32) -> String {
+    if errno == 0 {
+        return "Success".into();
+    }
     usize::try_from(errno)
         .ok()
         .and_then(|n| n.checked_sub(1))
@@ -266,6 +269,6 @@ mod tests {
     fn unknown_errno_text() {
         assert_eq!(strerror(41), "Unknown error 41");
         assert_eq!(strerror(-1), "Unknown error -1");
-        assert_eq!(strerror(0), "Unknown error 0");
+        assert_eq!(strerror(0), "Success");
     }
 }

@@ -119,6 +119,8 @@ pub fn stat_loc(loc: &Loc, follow: bool) -> Result<StatResult, Fail> {
 
 /// `os.stat(path)` with the error naming `path`.
 pub fn stat_path(path: &Fspath, follow: bool) -> Result<StatResult, OsError> {
+    // POSIX: a trailing slash resolves a final symbolic link even for lstat.
+    let follow = follow || path.as_bytes().ends_with(b"/");
     resolve(path).and_then(|loc| stat_loc(&loc, follow)).map_err(|f| f.on(path))
 }
 
@@ -130,7 +132,7 @@ pub fn is_dir_mode(mode: u32) -> bool {
 /// An open directory to list: a mount's descriptor or one opened under it.
 enum Listing {
     Virtual(Vec<Vec<u8>>),
-    Real { mount: &'static Mount, opened: Option<Descriptor> },
+    Real { mount: &'static Mount, rel: String, opened: Option<Descriptor> },
 }
 
 impl Listing {
@@ -138,10 +140,10 @@ impl Listing {
         match loc {
             Loc::Virtual { comps, exists: true } => Ok(Listing::Virtual(comps)),
             Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
-            Loc::Real { mount, rel } if rel == "." => Ok(Listing::Real { mount, opened: None }),
+            Loc::Real { mount, rel } if rel == "." => Ok(Listing::Real { mount, rel, opened: None }),
             Loc::Real { mount, rel } => {
                 let d = mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)?;
-                Ok(Listing::Real { mount, opened: Some(d) })
+                Ok(Listing::Real { mount, rel, opened: Some(d) })
             }
         }
     }
@@ -153,7 +155,7 @@ impl Listing {
                 .into_iter()
                 .map(|n| (String::from_utf8_lossy(&n).into_owned(), FileType::Directory))
                 .collect()),
-            Listing::Real { mount, opened } => {
+            Listing::Real { mount, opened, .. } => {
                 let dir = opened.as_ref().unwrap_or(&mount.dir);
                 let stream = dir.read_directory()?;
                 let mut out = Vec::new();
@@ -165,14 +167,22 @@ impl Listing {
         }
     }
 
+    /// The entry's path relative to its mount. A link is resolved from the
+    /// mount, not from the listed directory's descriptor, which WASI would
+    /// not let a `..` in the link's target leave.
+    fn mount_path(rel: &str, name: &str) -> String {
+        if rel == "." { name.to_string() } else { format!("{}/{name}", rel.trim_end_matches('/')) }
+    }
+
     /// The type a symbolic link entry points to, `None` when it dangles.
     fn target_type(&self, name: &str) -> Option<FileType> {
         match self {
             Listing::Virtual(_) => Some(FileType::Directory),
-            Listing::Real { mount, opened } => {
-                let dir = opened.as_ref().unwrap_or(&mount.dir);
-                dir.stat_at(PathFlags::SYMLINK_FOLLOW, name).ok().map(|s| file_type(s.type_))
-            }
+            Listing::Real { mount, rel, .. } => mount
+                .dir
+                .stat_at(PathFlags::SYMLINK_FOLLOW, &Self::mount_path(rel, name))
+                .ok()
+                .map(|s| file_type(s.type_)),
         }
     }
 
@@ -183,7 +193,7 @@ impl Listing {
                 c.push(name.as_bytes().to_vec());
                 virtual_ino(&c)
             }
-            Listing::Real { mount, opened } => {
+            Listing::Real { mount, opened, .. } => {
                 let dir = opened.as_ref().unwrap_or(&mount.dir);
                 dir.metadata_hash_at(PathFlags::empty(), name).map_or(0, |h| h.lower)
             }
@@ -277,7 +287,8 @@ fn rmdir_loc(path: &Fspath) -> Result<(), Fail> {
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
         Loc::Virtual { .. } => Err(ErrorCode::Busy.into()),
         Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Busy.into()),
-        Loc::Real { mount, rel } => Ok(mount.dir.remove_directory_at(&rel)?),
+        // Linux accepts `d/`; WASI wants the bare name.
+        Loc::Real { mount, rel } => Ok(mount.dir.remove_directory_at(rel.trim_end_matches('/'))?),
     }
 }
 
@@ -286,6 +297,15 @@ fn remove_loc(path: &Fspath) -> Result<(), Fail> {
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
         Loc::Virtual { .. } => Err(ErrorCode::IsDirectory.into()),
         Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::IsDirectory.into()),
+        Loc::Real { mount, rel } if rel.ends_with('/') => {
+            // `f/` names a directory that a file or a link is not: ENOTDIR,
+            // and a real directory is EISDIR, as Linux's unlink answers.
+            let bare = rel.trim_end_matches('/');
+            match mount.dir.stat_at(PathFlags::empty(), bare)?.type_ {
+                DescriptorType::Directory => Err(ErrorCode::IsDirectory.into()),
+                _ => Err(ErrorCode::NotDirectory.into()),
+            }
+        }
         Loc::Real { mount, rel } => Ok(mount.dir.unlink_file_at(&rel)?),
     }
 }

@@ -106,6 +106,13 @@ impl Error {
         Error { kind, errno: None, strerror: None, filename: None, filename2: None, message: message.into() }
     }
 
+    /// The same exception carrying an errno and its text.
+    pub(crate) fn with_errno(mut self, errno: i32, strerror: &str) -> Self {
+        self.errno = Some(errno);
+        self.strerror = Some(strerror.to_string());
+        self
+    }
+
     /// The exception class.
     pub fn kind(&self) -> ErrorKind {
         self.kind

@@ -57,6 +57,10 @@ impl Args {
                     return Err(type_error(format!("{func}() got multiple values for argument '{k}'")));
                 }
                 Some(i) => values[i] = Some(v),
+                // Argument Clinic and Python functions word this differently.
+                None if c_function => {
+                    return Err(type_error(format!("'{k}' is an invalid keyword argument for {func}()")));
+                }
                 None => return Err(type_error(format!("{func}() got an unexpected keyword argument '{k}'"))),
             }
         }
@@ -76,7 +80,11 @@ impl Args {
     pub fn required(&self, name: &str) -> Result<&Value> {
         self.get(name).ok_or_else(|| {
             let pos = self.index(name) + 1;
-            type_error(format!("{}() missing required argument '{name}' (pos {pos})", self.func))
+            if self.c_function {
+                type_error(format!("{}() missing required argument '{name}' (pos {pos})", self.func))
+            } else {
+                type_error(format!("{}() missing 1 required positional argument: '{name}'", self.func))
+            }
         })
     }
 
@@ -87,13 +95,29 @@ impl Args {
 
     /// A path argument (`str` or `bytes`).
     pub fn path_value(&self, name: &str, v: &Value) -> Result<FsPath> {
+        let (takes_fd, takes_none) = match self.func {
+            "listdir" | "scandir" => (true, true),
+            "stat" | "chdir" | "chmod" | "statvfs" => (true, false),
+            _ => (false, false),
+        };
         match v {
             Value::String(s) => Ok(FsPath::Str(s.clone())),
+            // No descriptor is open in this sandbox that a path call could use.
+            Value::Number(n) if takes_fd && self.c_function && n.is_i64() => Err(Error::new(
+                ErrorKind::OsError,
+                "[Errno 9] Bad file descriptor",
+            )
+            .with_errno(9, "Bad file descriptor")),
             other => match json::decode_bytes(other) {
                 Ok(Some(b)) => Ok(FsPath::Bytes(b)),
                 _ if self.c_function => Err(type_error(format!(
-                    "{}: {name} should be string, bytes or os.PathLike, not {}",
+                    "{}: {name} should be string, bytes{}, not {}",
                     self.func,
+                    match (takes_fd, takes_none) {
+                        (true, true) => ", os.PathLike, integer or None",
+                        (true, false) => ", os.PathLike or integer",
+                        _ => " or os.PathLike",
+                    },
                     json::type_name(other)
                 ))),
                 _ => Err(type_error(format!(

@@ -87,7 +87,19 @@ fn request(os: &mut Os, mut req: Map<String, Value>) -> Result<Value> {
         Some(Value::Object(k)) => k,
         Some(_) => return Err(bad_request("'kwargs' must be an object")),
     };
+    if !args.iter().chain(kwargs.values()).all(bytes_well_formed) {
+        return Err(bad_request("bad $bytes value"));
+    }
     call(os, &name, args, kwargs)
+}
+
+/// Every `{"$bytes": ...}` inside `v` decodes.
+fn bytes_well_formed(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().all(bytes_well_formed),
+        Value::Object(m) => json::decode_bytes(v).is_ok() && m.values().all(bytes_well_formed),
+        _ => true,
+    }
 }
 
 /// Reads requests from `input` to its end and writes one response line per

@@ -1,0 +1,291 @@
+//! The differential test: the same request stream through `osbox exec`'s
+//! protocol handler and through CPython (`tests/oracle.py`), each in a fresh
+//! temporary directory mounted at `/work`; every response and the final
+//! tree must agree. Only the fields docs/deviations.md lists are normalised.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::harness::{plant, repo, runtime, snapshot, tempdir, tree_diff};
+
+/// One case: a planted tree, a sandbox environment and a request stream.
+pub struct Case {
+    pub name: String,
+    pub setup: Value,
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<String>,
+    pub requests: Vec<Value>,
+}
+
+impl Case {
+    fn from_header(header: &Value) -> Case {
+        let env = header
+            .get("env")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+            .unwrap_or_default();
+        Case {
+            name: header["case"].as_str().expect("case name").to_string(),
+            setup: header.get("setup").cloned().unwrap_or(Value::Null),
+            env,
+            cwd: header.get("cwd").and_then(Value::as_str).map(str::to_string),
+            requests: Vec::new(),
+        }
+    }
+}
+
+/// Reads `tests/cases/*.jsonl`: a `{"case": ...}` line starts a case, the
+/// request lines after it belong to it.
+pub fn load_cases() -> Vec<Case> {
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("tests/cases"))
+        .expect("tests/cases")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.sort();
+    let mut cases: Vec<Case> = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("case file");
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with("//") {
+                continue;
+            }
+            let v: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), n + 1));
+            if v.get("case").is_some() {
+                cases.push(Case::from_header(&v));
+            } else {
+                cases.last_mut().unwrap_or_else(|| panic!("{}: request before any case", file.display())).requests.push(v);
+            }
+        }
+    }
+    cases
+}
+
+fn run_osbox(case: &Case, dir: &Path) -> Vec<Value> {
+    let mut b = runtime().sandbox().dir(dir, "/work").cwd(case.cwd.as_deref().unwrap_or("/work"));
+    for (k, v) in &case.env {
+        b = b.env(k, v);
+    }
+    let mut os = b.build().expect("sandbox").os().expect("instance");
+    case.requests
+        .iter()
+        .map(|r| {
+            let reply = osbox::exec::handle_line(&mut os, &r.to_string()).expect("a response");
+            serde_json::from_str(&reply).expect("response is JSON")
+        })
+        .collect()
+}
+
+fn run_cpython(case: &Case, dir: &Path) -> Vec<Value> {
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo().join("tests/oracle.py")).args(["--root", "/work", "--dir"]).arg(dir);
+    for (k, v) in &case.env {
+        cmd.arg("--env").arg(format!("{k}={v}"));
+    }
+    if let Some(cwd) = &case.cwd {
+        cmd.args(["--cwd", cwd]);
+    }
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("python3 runs");
+    let input: String = case.requests.iter().map(|r| format!("{r}\n")).collect();
+    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("feed the oracle");
+    let out = child.wait_with_output().expect("oracle output");
+    assert!(out.status.success(), "the oracle failed on case {}", case.name);
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("oracle JSON"))
+        .collect()
+}
+
+/// Sets the fields WASI cannot reproduce (docs/deviations.md) to fixed
+/// values, and sorts what CPython returns in arbitrary order.
+pub fn normalise(call: &str, response: &mut Value) {
+    let Some(ok) = response.get_mut("ok") else { return };
+    normalise_value(ok);
+    match call {
+        "os.listdir" => sort_array(ok),
+        "os.scandir" => {
+            if let Value::Array(items) = ok {
+                items.sort_by_key(|e| e.to_string());
+            }
+        }
+        "os.walk" => normalise_walk(ok),
+        "os.path.getatime" | "os.path.getctime" => *ok = json!(0.0),
+        _ => {}
+    }
+}
+
+fn normalise_value(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::Object(st)) = m.get_mut("$stat") {
+                let mode = st["st_mode"].as_u64().unwrap_or(0);
+                st.insert("st_mode".into(), json!(mode & 0o170000));
+                for k in ["st_ino", "st_dev", "st_uid", "st_gid", "st_atime_ns", "st_ctime_ns"] {
+                    st.insert(k.into(), json!(0));
+                }
+                // Directories change as the calls run, and links cannot be
+                // planted with a fixed time: their mtimes differ by when.
+                if matches!(mode & 0o170000, 0o040000 | 0o120000) {
+                    st.insert("st_mtime_ns".into(), json!(0));
+                }
+            } else if let Some(Value::Object(e)) = m.get_mut("$direntry") {
+                e.insert("inode".into(), json!(0));
+            } else {
+                m.values_mut().for_each(normalise_value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise_value),
+        _ => {}
+    }
+}
+
+fn sort_array(v: &mut Value) {
+    if let Value::Array(items) = v {
+        items.sort_by_key(|e| e.to_string());
+    }
+}
+
+/// Walk steps come in an order that follows the host's directory order;
+/// keep what the order means (a parent before or after its children) and
+/// sort the rest.
+fn normalise_walk(v: &mut Value) {
+    let Value::Array(steps) = v else { return };
+    let dirpaths: Vec<String> = steps.iter().map(|s| s[0].to_string()).collect();
+    for (i, step) in steps.iter_mut().enumerate() {
+        let me = step[0].as_str().unwrap_or_default().to_string();
+        let parent_index = dirpaths.iter().position(|d| {
+            let d = d.trim_matches('"');
+            me.rsplit_once('/').is_some_and(|(p, _)| p == d)
+        });
+        let order = match parent_index {
+            Some(p) if p < i => "after-parent",
+            Some(_) => "before-parent",
+            None => "no-parent",
+        };
+        sort_array(&mut step[1]);
+        sort_array(&mut step[2]);
+        if let Value::Array(parts) = step {
+            parts.push(json!(order));
+        }
+    }
+    steps.sort_by_key(|s| s.to_string());
+}
+
+/// The module a call belongs to, for the per-module count.
+fn module(call: &str) -> &str {
+    if call.starts_with("os.path.") { "os.path" } else { call.rsplit_once('.').map_or(call, |(m, _)| m) }
+}
+
+/// Runs a case on both sides; the failures, each with what was asked and
+/// both answers.
+pub fn compare(case: &Case, counts: &mut BTreeMap<String, (usize, usize)>) -> Vec<String> {
+    let (ours, theirs) = (tempdir(), tempdir());
+    plant(ours.path(), &case.setup);
+    plant(theirs.path(), &case.setup);
+    let actual = run_osbox(case, ours.path());
+    let expected = run_cpython(case, theirs.path());
+    let mut failures = Vec::new();
+    assert_eq!(expected.len(), case.requests.len(), "one oracle response per request in {}", case.name);
+    for ((req, mut exp), mut act) in case.requests.iter().zip(expected).zip(actual) {
+        let call = req["call"].as_str().unwrap_or_default();
+        normalise(call, &mut exp);
+        normalise(call, &mut act);
+        let count = counts.entry(module(call).to_string()).or_default();
+        count.0 += 1;
+        if exp == act {
+            count.1 += 1;
+        } else {
+            failures.push(format!("case {}: {req}\n  cpython: {exp}\n  osbox:   {act}", case.name));
+        }
+    }
+    let diff = tree_diff(&snapshot(theirs.path()), &snapshot(ours.path()));
+    if !diff.is_empty() {
+        failures.push(format!("case {}: final trees differ:\n  {}", case.name, diff.join("\n  ")));
+    }
+    failures
+}
+
+fn report(title: &str, counts: &BTreeMap<String, (usize, usize)>, failures: &[String]) {
+    println!("{title}: calls compared with CPython, per module");
+    for (m, (n, ok)) in counts {
+        println!("  {m:<12} {ok:>6} agreed of {n:>6}");
+    }
+    assert!(failures.is_empty(), "{} disagreements with CPython:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn hand_written_cases_agree_with_cpython() {
+    let cases = load_cases();
+    assert!(cases.len() > 50, "the case files hold the cases");
+    let mut counts = BTreeMap::new();
+    let failures: Vec<String> = cases.iter().flat_map(|c| compare(c, &mut counts)).collect();
+    report("hand-written cases", &counts, &failures);
+}
+
+/// Tricky path strings: empty, slashes, dots, dotfiles, unicode, `~` and `$`.
+const GRID: &[&str] = &[
+    "", "/", "//", "///", ".", "..", "./", "../", "a", "a/", "a//", "/a", "//a", "///a", "a/b", "a/b/", "/a/b",
+    "a/./b", "a/../b", "../a", "a/..", "/..", "/../a", "//a//b//", ".bashrc", "a/.bashrc", "...", "a.", "a...",
+    ".a.b", "foo.tar.gz", "/a/b.c/", "a.b/c", "é", "dir/ü.txt", "日本/語", "~", "~/x", "~user/x", "$HOME/x",
+    "${FOO}bar", "$FOObar", "${FOO", "$$", "x/$FOO/y", "a b", " ", "a\tb", "'q'", "\"dq\"", "a\\b",
+];
+
+fn grid_requests() -> Vec<Value> {
+    let bytes = |s: &str| {
+        use base64::Engine as _;
+        json!({ "$bytes": base64::engine::general_purpose::STANDARD.encode(s) })
+    };
+    let mut reqs = Vec::new();
+    let one = [
+        "os.path.basename", "os.path.dirname", "os.path.split", "os.path.splitext", "os.path.splitdrive",
+        "os.path.normpath", "os.path.normcase", "os.path.isabs", "os.path.abspath", "os.path.expanduser",
+        "os.path.expandvars", "os.path.exists", "os.path.lexists", "os.path.isdir", "os.path.isfile",
+        "os.path.islink", "os.path.realpath", "os.path.relpath",
+    ];
+    for s in GRID {
+        for f in one {
+            // Outside /work CPython's answers depend on where its temporary
+            // directory sits; the sandbox has nothing there to compare.
+            if f == "os.path.relpath" && s.starts_with('/') {
+                continue;
+            }
+            reqs.push(json!({ "call": f, "args": [s] }));
+            reqs.push(json!({ "call": f, "args": [bytes(s)] }));
+        }
+    }
+    for a in GRID.iter().step_by(2) {
+        for b in GRID.iter().skip(1).step_by(3) {
+            reqs.push(json!({ "call": "os.path.join", "args": [a, b] }));
+            reqs.push(json!({ "call": "os.path.join", "args": [bytes(a), bytes(b)] }));
+            if a.starts_with('/') == b.starts_with('/') {
+                reqs.push(json!({ "call": "os.path.relpath", "args": [a, b] }));
+            }
+            reqs.push(json!({ "call": "os.path.commonpath", "args": [[a, b]] }));
+            reqs.push(json!({ "call": "os.path.commonprefix", "args": [[a, b]] }));
+        }
+    }
+    reqs
+}
+
+#[test]
+fn posixpath_grid_agrees_with_cpython() {
+    let case = Case {
+        name: "posixpath grid".into(),
+        setup: json!({ "dirs": ["x/y/z", "a/b"], "files": { "a/f": "f", ".bashrc": "" },
+                       "links": { "l": "a", "x/up": "..", "loop1": "loop2", "loop2": "loop1" } }),
+        env: vec![("HOME".into(), "/work/home".into()), ("FOO".into(), "bar".into()), ("EMPTY".into(), String::new())],
+        cwd: Some("/work/x/y/z".into()),
+        requests: grid_requests(),
+    };
+    let mut counts = BTreeMap::new();
+    let failures = compare(&case, &mut counts);
+    assert!(counts.values().map(|c| c.0).sum::<usize>() > 2000, "the grid is large");
+    report("posixpath grid", &counts, &failures);
+}

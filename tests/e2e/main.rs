@@ -1,0 +1,8 @@
+//! osbox's end-to-end tests, in one binary: the Rust API, the CLI, the
+//! differential comparison with CPython, and the sandbox's guarantees.
+
+mod api;
+mod cli;
+mod differential;
+mod harness;
+mod sandbox;
