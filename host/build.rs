@@ -15,7 +15,8 @@ fn main() {
 
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
-        .args(["build", "--package", "osbox-guest", "--target", "wasm32-wasip2", "--release"])
+        .args(["rustc", "--package", "osbox-guest", "--lib", "--crate-type", "cdylib"])
+        .args(["--target", "wasm32-wasip2", "--release"])
         .arg("--target-dir")
         .arg(&target_dir)
         // The outer build's flags are for the host; the guest gets its own.

@@ -263,7 +263,7 @@ fn mkdir_loc(path: &Fspath) -> Result<(), Fail> {
         Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
         Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Exist.into()),
-        Loc::Real { mount, rel } => Ok(mount.dir.create_directory_at(&rel)?),
+        Loc::Real { mount, rel } => mount.changed(mount.dir.create_directory_at(&rel)),
     }
 }
 
@@ -288,7 +288,7 @@ fn rmdir_loc(path: &Fspath) -> Result<(), Fail> {
         Loc::Virtual { .. } => Err(ErrorCode::Busy.into()),
         Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Busy.into()),
         // Linux accepts `d/`; WASI wants the bare name.
-        Loc::Real { mount, rel } => Ok(mount.dir.remove_directory_at(rel.trim_end_matches('/'))?),
+        Loc::Real { mount, rel } => mount.changed(mount.dir.remove_directory_at(rel.trim_end_matches('/'))),
     }
 }
 
@@ -306,7 +306,7 @@ fn remove_loc(path: &Fspath) -> Result<(), Fail> {
                 _ => Err(ErrorCode::NotDirectory.into()),
             }
         }
-        Loc::Real { mount, rel } => Ok(mount.dir.unlink_file_at(&rel)?),
+        Loc::Real { mount, rel } => mount.changed(mount.dir.unlink_file_at(&rel)),
     }
 }
 
@@ -324,7 +324,8 @@ fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
         (Loc::Real { .. }, Loc::Virtual { exists: false, .. }) => Err(ErrorCode::Access.into()),
         (Loc::Real { rel, .. }, _) | (_, Loc::Real { rel, .. }) if rel == "." => Err(ErrorCode::Busy.into()),
         (Loc::Real { mount: m1, rel: r1 }, Loc::Real { mount: m2, rel: r2 }) => {
-            Ok(m1.dir.rename_at(&r1, &m2.dir, &r2)?)
+            let r = m1.dir.rename_at(&r1, &m2.dir, &r2);
+            if m2.read_only { m2.changed(r) } else { m1.changed(r) }
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::error::Fail;
 use crate::fspath::wasi_str;
 use crate::osbox::os::types::{ErrorCode, Fspath};
 use crate::posixpath;
-use crate::wasi::filesystem::types::Descriptor;
+use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, ErrorCode as WasiCode, PathFlags};
 
 /// A preopened directory and where it is mounted.
 pub struct Mount {
@@ -25,6 +25,19 @@ pub struct Mount {
     pub dir: Descriptor,
     /// The device number `st_dev` reports for files under this mount.
     pub dev: u64,
+    /// Granted read-only: the host refuses every change beneath it.
+    pub read_only: bool,
+}
+
+impl Mount {
+    /// A change refused beneath a read-only grant is `EROFS`, as on a
+    /// read-only file system (the host reports `not-permitted`).
+    pub fn changed<T>(&self, r: Result<T, WasiCode>) -> Result<T, Fail> {
+        r.map_err(|c| match c {
+            WasiCode::NotPermitted | WasiCode::ReadOnly if self.read_only => ErrorCode::ReadOnly.into(),
+            c => c.into(),
+        })
+    }
 }
 
 /// Where a path lands.
@@ -51,7 +64,8 @@ pub fn mounts() -> &'static [Mount] {
                 let path = posixpath::abspath(guest.as_bytes(), b"/");
                 let path = if path.starts_with(b"//") { path[1..].to_vec() } else { path };
                 let comps = components(&path);
-                mounts.push(Mount { path, comps, dir, dev: i as u64 + 1 });
+                let read_only = dir.get_flags().is_ok_and(|f| f.bits() & DescriptorFlags::MUTATE_DIRECTORY.bits() == 0);
+                mounts.push(Mount { path, comps, dir, dev: i as u64 + 1, read_only });
             }
             Box::leak(mounts.into_boxed_slice())
         })
@@ -134,6 +148,21 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
                     // Leaving a mount upwards lands in the virtual tree.
                     virt = mount.comps[..mount.comps.len().saturating_sub(1)].to_vec();
                     real = mount_at(&virt).map(|m| (m, Vec::new(), true));
+                } else if comp == b".." && *plain {
+                    // `dir/..` is the directory's parent, as the kernel walks
+                    // it; through a symbolic link it is not, so links keep
+                    // their `..` for WASI to resolve beneath the mount.
+                    let here = wasi_str(&rel.join(&b'/'))?.to_string();
+                    match mount.dir.stat_at(PathFlags::empty(), &here)?.type_ {
+                        DescriptorType::Directory => {
+                            rel.pop();
+                        }
+                        DescriptorType::SymbolicLink => {
+                            *plain = false;
+                            rel.push(comp);
+                        }
+                        _ => return Err(ErrorCode::NotDirectory.into()),
+                    }
                 } else {
                     *plain &= comp != b"..";
                     rel.push(comp);

@@ -1,0 +1,200 @@
+//! The Rust API: typed calls, errors, isolation between instances, the
+//! host extension.
+
+use std::os::unix::fs::PermissionsExt;
+
+use osbox::{ErrorKind, FsPath, WalkOptions};
+
+use crate::harness::{runtime, tempdir, work_os};
+
+#[test]
+fn makedirs_listdir_rmdir_round_trip() {
+    let dir = tempdir();
+    let mut os = work_os(dir.path());
+    os.makedirs("a/b", false).unwrap();
+    assert_eq!(os.listdir("a").unwrap(), ["b"]);
+    assert!(dir.path().join("a/b").is_dir(), "the host sees the guest's directory");
+    let err = os.rmdir("a").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OsError);
+    assert_eq!(err.errno(), Some(39));
+    assert_eq!(err.strerror(), Some("Directory not empty"));
+    assert_eq!(err.filename(), Some(&FsPath::from("a")));
+    assert_eq!(err.to_string(), "[Errno 39] Directory not empty: 'a'");
+}
+
+#[test]
+fn error_converts_to_io_error_with_linux_errno() {
+    let dir = tempdir();
+    let mut os = work_os(dir.path());
+    let err: std::io::Error = os.stat("nope").unwrap_err().into();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(err.raw_os_error(), Some(2));
+    let err: std::io::Error = os.path().relpath("", None).unwrap_err().into();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn rename_error_names_both_paths() {
+    let dir = tempdir();
+    let mut os = work_os(dir.path());
+    let err = os.rename("nope", "x").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::FileNotFound);
+    assert_eq!(err.filename2(), Some(&FsPath::from("x")));
+    assert_eq!(err.message(), "[Errno 2] No such file or directory: 'nope' -> 'x'");
+}
+
+#[test]
+fn bytes_paths_answer_in_bytes() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("f"), "x").unwrap();
+    let mut os = work_os(dir.path());
+    assert_eq!(os.listdir(b".".as_slice()).unwrap(), [FsPath::Bytes(b"f".to_vec())]);
+    assert_eq!(os.getcwdb().unwrap(), b"/work");
+    let err = os.stat(b"missing".as_slice()).unwrap_err();
+    assert_eq!(err.message(), "[Errno 2] No such file or directory: b'missing'");
+}
+
+#[test]
+fn walk_onerror_receives_each_error() {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("top/sub")).unwrap();
+    std::fs::write(dir.path().join("top/sub/f"), "").unwrap();
+    let mut os = work_os(dir.path());
+    let steps = os.walk("top", WalkOptions::default()).unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[0].dirpath, "top");
+    assert_eq!(steps[1].filenames, ["f"]);
+    let bottom_up = os.walk("top", WalkOptions { topdown: false, followlinks: false }).unwrap();
+    assert_eq!(bottom_up.last().unwrap().dirpath, "top");
+    let mut errors = Vec::new();
+    let none = os.walk_onerror("missing", WalkOptions::default(), |e| errors.push(e)).unwrap();
+    assert!(none.is_empty());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].kind(), ErrorKind::FileNotFound);
+    assert_eq!(errors[0].filename(), Some(&FsPath::from("missing")));
+}
+
+#[test]
+fn scandir_entries_answer_like_direntry() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    std::os::unix::fs::symlink("d", dir.path().join("ld")).unwrap();
+    std::os::unix::fs::symlink("nowhere", dir.path().join("dangling")).unwrap();
+    let mut os = work_os(dir.path());
+    let mut entries = os.scandir(".").unwrap();
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let by = |n: &str| entries.iter().find(|e| e.name == n).unwrap().clone();
+    let (d, ld, dangling) = (by("d"), by("ld"), by("dangling"));
+    assert!(d.is_dir(true) && !d.is_symlink());
+    assert!(ld.is_dir(true) && !ld.is_dir(false) && ld.is_symlink());
+    assert!(!dangling.is_dir(true) && !dangling.is_file(true) && dangling.is_symlink());
+    assert_eq!(d.path, "./d");
+}
+
+#[test]
+fn environment_is_exactly_what_was_granted() {
+    let dir = tempdir();
+    // SAFETY: tests touch only this variable, which no other test reads.
+    unsafe { std::env::set_var("OSBOX_TEST_SECRET", "host-only") };
+    let sandbox = runtime().sandbox().dir(dir.path(), "/work").env("A", "1").inherit_env("OSBOX_TEST_MISSING").build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    assert_eq!(os.environ().unwrap(), [("A".to_string(), "1".to_string())]);
+    assert_eq!(os.getenv("OSBOX_TEST_SECRET").unwrap(), None);
+    let granted = runtime().sandbox().inherit_env("OSBOX_TEST_SECRET").build().unwrap().os().unwrap().getenv("OSBOX_TEST_SECRET").unwrap();
+    assert_eq!(granted.as_deref(), Some("host-only"));
+}
+
+#[test]
+fn instances_do_not_share_state() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let sandbox = runtime().sandbox().dir(dir.path(), "/work").build().unwrap();
+    let (mut a, mut b) = (sandbox.os().unwrap(), sandbox.os().unwrap());
+    a.chdir("sub").unwrap();
+    a.setenv("X", "1").unwrap();
+    assert_eq!(a.getcwd().unwrap(), "/work/sub");
+    assert_eq!(b.getcwd().unwrap(), "/work");
+    assert_eq!(b.getenv("X").unwrap(), None);
+}
+
+#[test]
+fn sandboxes_run_concurrently_on_threads() {
+    let dirs: Vec<_> = (0..4).map(|_| tempdir()).collect();
+    std::thread::scope(|s| {
+        for (i, d) in dirs.iter().enumerate() {
+            s.spawn(move || {
+                let mut os = work_os(d.path());
+                for j in 0..20 {
+                    os.makedirs(format!("t{i}/d{j}"), false).unwrap();
+                }
+                assert_eq!(os.listdir(format!("t{i}")).unwrap().len(), 20);
+            });
+        }
+    });
+    for (i, d) in dirs.iter().enumerate() {
+        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+        assert_eq!(names, [format!("t{i}")], "no cross-talk between sandboxes");
+    }
+}
+
+#[test]
+fn chmod_goes_through_the_host_extension() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("f"), "x").unwrap();
+    let mut os = work_os(dir.path());
+    os.chmod("f", 0o600, true).unwrap();
+    let mode = std::fs::metadata(dir.path().join("f")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let err = os.chmod("nope", 0o600, true).unwrap_err();
+    assert_eq!(err.message(), "[Errno 2] No such file or directory: 'nope'");
+    let vfs = os.statvfs("/work").unwrap();
+    assert!(vfs.f_blocks > 0 && vfs.f_frsize > 0);
+}
+
+#[test]
+fn chmod_under_read_only_grant_is_erofs_and_changes_nothing() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("f"), "x").unwrap();
+    std::fs::set_permissions(dir.path().join("f"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut os = runtime().sandbox().ro_dir(dir.path(), "/ro").build().unwrap().os().unwrap();
+    let err = os.chmod("/ro/f", 0o777, true).unwrap_err();
+    assert_eq!((err.kind(), err.errno()), (ErrorKind::OsError, Some(30)));
+    assert_eq!(std::fs::metadata(dir.path().join("f")).unwrap().permissions().mode() & 0o777, 0o644);
+}
+
+#[test]
+fn builder_rejects_bad_policies() {
+    let err = runtime().sandbox().dir("/definitely/not/here", "/w").build().err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::FileNotFound);
+    let dir = tempdir();
+    let err = runtime().sandbox().dir(dir.path(), "relative").build().err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Value);
+    let err = runtime().sandbox().dir(dir.path(), "/w").cwd("w").build().err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Value);
+}
+
+#[test]
+fn cwd_defaults_to_the_first_grant_and_follows_the_option() {
+    let (a, b) = (tempdir(), tempdir());
+    std::fs::create_dir(b.path().join("in")).unwrap();
+    let mut os = runtime().sandbox().dir(a.path(), "/a").dir(b.path(), "/b").build().unwrap().os().unwrap();
+    assert_eq!(os.getcwd().unwrap(), "/a");
+    let mut os = runtime().sandbox().dir(a.path(), "/a").dir(b.path(), "/b").cwd("/b/in").build().unwrap().os().unwrap();
+    assert_eq!(os.getcwd().unwrap(), "/b/in");
+    assert_eq!(os.path().abspath("x").unwrap(), "/b/in/x");
+    let mut os = runtime().sandbox().build().unwrap().os().unwrap();
+    assert_eq!(os.getcwd().unwrap(), "/");
+    assert_eq!(os.listdir("/").unwrap(), Vec::<FsPath>::new());
+}
+
+#[test]
+fn nested_mounts_resolve_to_the_longest() {
+    let (outer, inner) = (tempdir(), tempdir());
+    std::fs::write(inner.path().join("mark"), "").unwrap();
+    let mut os = runtime().sandbox().dir(outer.path(), "/data").dir(inner.path(), "/data/in").build().unwrap().os().unwrap();
+    assert!(os.path().isfile("/data/in/mark").unwrap());
+    assert!(os.path().ismount("/data/in").unwrap());
+    let mut roots = os.listdir("/").unwrap();
+    roots.sort();
+    assert_eq!(roots, ["data"]);
+}

@@ -1,0 +1,157 @@
+//! The `osbox` command: exec as PROTOCOL.md specifies it, and call.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::harness::{repo, tempdir};
+
+fn osbox(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_osbox"))
+        .args(args)
+        .env_remove("OSBOX_CACHE_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("osbox runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn grant(dir: &Path, guest: &str) -> String {
+    format!("{}::{guest}", dir.display())
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn exec_answers_the_protocol_example_session_exactly() {
+    let dir = tempdir();
+    let out = osbox(
+        &["--dir", &grant(dir.path(), "/work"), "exec"],
+        concat!(
+            r#"{"call":"os.makedirs","args":["a/b"]}"#, "\n",
+            r#"{"call":"os.listdir","args":["a"]}"#, "\n",
+            r#"{"call":"os.rmdir","args":["a"]}"#, "\n",
+        ),
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        concat!(
+            "{\"ok\":null}\n",
+            "{\"ok\":[\"b\"]}\n",
+            "{\"error\":{\"type\":\"OSError\",\"errno\":39,\"strerror\":\"Directory not empty\",\"filename\":\"a\",\"filename2\":null,\"message\":\"[Errno 39] Directory not empty: 'a'\"}}\n",
+        )
+    );
+}
+
+#[test]
+fn exec_skips_blank_lines_and_survives_bad_ones() {
+    let dir = tempdir();
+    let out = osbox(&["--dir", &grant(dir.path(), "/work"), "exec", "-"], "\n{not json\n[1]\n\n{\"id\":9,\"call\":\"os.getcwd\"}\n");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].contains("\"type\":\"ValueError\"") && lines[0].contains("not valid JSON"));
+    assert!(lines[1].contains("not a JSON object"));
+    assert_eq!(lines[2], r#"{"id":9,"ok":"/work"}"#);
+}
+
+#[test]
+fn exec_reads_requests_from_a_file() {
+    let dir = tempdir();
+    let file = dir.path().join("requests.jsonl");
+    std::fs::write(&file, "{\"call\":\"os.mkdir\",\"args\":[\"made\"]}\n").unwrap();
+    let out = osbox(&["--dir", &grant(dir.path(), "/work"), "exec", file.to_str().unwrap()], "");
+    assert_eq!(stdout(&out), "{\"ok\":null}\n");
+    assert!(dir.path().join("made").is_dir());
+}
+
+#[test]
+fn exec_that_cannot_set_up_fails_with_a_last_line() {
+    let out = osbox(&["--dir", "/definitely/not/here::/work", "exec"], "{\"call\":\"os.getcwd\"}\n");
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.contains("FileNotFoundError"), "{text}");
+}
+
+#[test]
+fn state_carries_across_lines() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let out = osbox(
+        &["--dir", &grant(dir.path(), "/work"), "--env", "A=1", "exec"],
+        "{\"call\":\"os.chdir\",\"args\":[\"sub\"]}\n{\"call\":\"os.environ.__setitem__\",\"args\":[\"B\",\"2\"]}\n{\"call\":\"os.getcwd\"}\n{\"call\":\"os.environ\"}\n",
+    );
+    assert_eq!(stdout(&out), "{\"ok\":null}\n{\"ok\":null}\n{\"ok\":\"/work/sub\"}\n{\"ok\":{\"A\":\"1\",\"B\":\"2\"}}\n");
+}
+
+#[test]
+fn call_stat_of_a_missing_path_fails_with_the_python_message() {
+    let out = osbox(&["call", "os.stat", "/work/nope"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "FileNotFoundError: [Errno 2] No such file or directory: '/work/nope'\n");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn call_walk_prints_a_tree_of_the_sample() {
+    let sample = repo().join("examples/sample-tree");
+    let out = osbox(&["--ro-dir", &grant(&sample, "/sample"), "call", "os.walk", "/sample"], "");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.starts_with("/sample\n├── config/\n│   └── settings.toml\n"), "{text}");
+    assert!(text.contains("│   ├── util/\n│   │   ├── __init__.py\n"), "{text}");
+    assert!(text.ends_with("└── README.txt\n"), "{text}");
+}
+
+#[test]
+fn call_parses_json_arguments_and_prints_json_on_request() {
+    let dir = tempdir();
+    let g = grant(dir.path(), "/work");
+    let out = osbox(&["--dir", &g, "call", "os.makedirs", "x/y", "-k", "exist_ok=true"], "");
+    assert!(out.status.success());
+    assert!(dir.path().join("x/y").is_dir());
+    let out = osbox(&["--dir", &g, "call", "--json", "os.path.split", "/work/x/y"], "");
+    assert_eq!(stdout(&out), "{\"ok\":[\"/work/x\",\"y\"]}\n");
+    let out = osbox(&["--dir", &g, "call", "os.path.join", "a", "1"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("TypeError: expected str, bytes or os.PathLike object, not int"));
+    let out = osbox(&["--dir", &g, "call", "os.scandir", "/work"], "");
+    assert!(stdout(&out).starts_with("NAME  TYPE   INODE\nx     dir  "), "{}", stdout(&out));
+    let out = osbox(&["--dir", &g, "call", "os.stat", "/work/x"], "");
+    assert!(stdout(&out).contains("st_mode      16877 (0o40755)"), "{}", stdout(&out));
+}
+
+#[test]
+fn call_of_an_unknown_function_is_attribute_error() {
+    let out = osbox(&["call", "os.fork"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "AttributeError: module 'os' has no attribute 'fork'\n");
+}
+
+#[test]
+fn warm_start_reuses_the_compiled_guest() {
+    // The first run may compile; the second must find the cache.
+    let cache = tempdir();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_osbox"))
+            .args(["call", "os.sep"])
+            .env("OSBOX_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run().stdout, b"/\n");
+    let entries: Vec<_> = std::fs::read_dir(cache.path()).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "one compiled guest in the cache");
+    let before = entries[0].metadata().unwrap().modified().unwrap();
+    assert_eq!(run().stdout, b"/\n");
+    let after = std::fs::read_dir(cache.path()).unwrap().flatten().next().unwrap().metadata().unwrap().modified().unwrap();
+    assert_eq!(before, after, "the second run read the cache instead of rewriting it");
+}
