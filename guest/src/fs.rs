@@ -348,11 +348,12 @@ fn split_head_tail(name: &Fspath) -> (Fspath, Fspath) {
     (name.like(head), name.like(tail))
 }
 
-fn makedirs(name: &Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
+/// `os.makedirs`; WASI creates directories without a mode.
+fn makedirs(name: &Fspath, exist_ok: bool) -> Result<(), OsError> {
     let (head, tail) = split_head_tail(name);
     let (h, t) = (head.as_bytes(), tail.as_bytes());
     if !h.is_empty() && !t.is_empty() && !exists(&head) {
-        match makedirs(&head, mode, exist_ok) {
+        match makedirs(&head, exist_ok) {
             Err(e) if e.code != Some(ErrorCode::Exist) => return Err(e),
             _ => {}
         }
@@ -427,8 +428,8 @@ impl Guest for crate::Osbox {
         mkdir_loc(&path).map_err(|f| f.on(&path))
     }
 
-    fn makedirs(name: Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
-        makedirs(&name, mode, exist_ok)
+    fn makedirs(name: Fspath, _mode: u32, exist_ok: bool) -> Result<(), OsError> {
+        makedirs(&name, exist_ok)
     }
 
     fn rmdir(path: Fspath) -> Result<(), OsError> {
@@ -451,7 +452,7 @@ impl Guest for crate::Osbox {
         let (head, tail) = posixpath::split(new.as_bytes());
         let head = new.like(head);
         if !head.as_bytes().is_empty() && !tail.is_empty() && !exists(&head) {
-            makedirs(&head, 0o777, false)?;
+            makedirs(&head, false)?;
         }
         rename_loc(&old, &new).map_err(|f| f.on2(&old, &new))?;
         let (head, tail) = posixpath::split(old.as_bytes());

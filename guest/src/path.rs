@@ -178,10 +178,8 @@ impl Guest for crate::Osbox {
         if p.as_bytes().is_empty() {
             return Err(value_error("no path specified"));
         }
-        if let Some(s) = &start {
-            if s.is_bytes() != p.is_bytes() {
-                return Err(type_error("Can't mix strings and bytes in path components"));
-            }
+        if start.as_ref().is_some_and(|s| s.is_bytes() != p.is_bytes()) {
+            return Err(type_error("Can't mix strings and bytes in path components"));
         }
         let r = posixpath::relpath(p.as_bytes(), start.as_ref().map(Fspath::as_bytes), &sandbox::cwd())
             .map_err(path_error)?;

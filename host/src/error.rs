@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io;
 
-use crate::bindings::osbox::os::types::{Exception, OsError};
+use crate::bindings::osbox::os::types::{Exception as WitException, OsError};
 use crate::path::FsPath;
 
 /// What went wrong, by Python exception class.
@@ -91,7 +91,11 @@ impl ErrorKind {
 ///
 /// `Display` prints `str(exc)`: `[Errno 2] No such file or directory: 'x'`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Error {
+pub struct Error(Box<Exception>);
+
+/// The fields of an [`Error`], boxed so results stay small.
+#[derive(Debug, Clone, PartialEq)]
+struct Exception {
     kind: ErrorKind,
     errno: Option<i32>,
     strerror: Option<String>,
@@ -103,44 +107,51 @@ pub struct Error {
 impl Error {
     /// An exception without an errno (`TypeError`, `ValueError`, ...).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, errno: None, strerror: None, filename: None, filename2: None, message: message.into() }
+        Error(Box::new(Exception {
+            kind,
+            errno: None,
+            strerror: None,
+            filename: None,
+            filename2: None,
+            message: message.into(),
+        }))
     }
 
     /// The same exception carrying an errno and its text.
     pub(crate) fn with_errno(mut self, errno: i32, strerror: &str) -> Self {
-        self.errno = Some(errno);
-        self.strerror = Some(strerror.to_string());
+        self.0.errno = Some(errno);
+        self.0.strerror = Some(strerror.to_string());
         self
     }
 
     /// The exception class.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// `exc.errno`: the Linux errno number, when the exception has one.
     pub fn errno(&self) -> Option<i32> {
-        self.errno
+        self.0.errno
     }
 
     /// `exc.strerror`.
     pub fn strerror(&self) -> Option<&str> {
-        self.strerror.as_deref()
+        self.0.strerror.as_deref()
     }
 
     /// `exc.filename`: the path as the caller gave it.
     pub fn filename(&self) -> Option<&FsPath> {
-        self.filename.as_ref()
+        self.0.filename.as_ref()
     }
 
     /// `exc.filename2`: the second path of two-path calls.
     pub fn filename2(&self) -> Option<&FsPath> {
-        self.filename2.as_ref()
+        self.0.filename2.as_ref()
     }
 
     /// `str(exc)`.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The sandbox failed underneath the call (a trap, a host error).
@@ -151,7 +162,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -160,34 +171,34 @@ impl std::error::Error for Error {}
 impl From<OsError> for Error {
     fn from(e: OsError) -> Self {
         let kind = match e.kind {
-            Exception::OsError => ErrorKind::OsError,
-            Exception::FileNotFoundError => ErrorKind::FileNotFound,
-            Exception::FileExistsError => ErrorKind::FileExists,
-            Exception::NotADirectoryError => ErrorKind::NotADirectory,
-            Exception::IsADirectoryError => ErrorKind::IsADirectory,
-            Exception::PermissionError => ErrorKind::Permission,
-            Exception::BlockingIoError => ErrorKind::BlockingIo,
-            Exception::BrokenPipeError => ErrorKind::BrokenPipe,
-            Exception::ChildProcessError => ErrorKind::ChildProcess,
-            Exception::InterruptedError => ErrorKind::Interrupted,
-            Exception::ProcessLookupError => ErrorKind::ProcessLookup,
-            Exception::TimeoutError => ErrorKind::Timeout,
-            Exception::ValueError => ErrorKind::Value,
-            Exception::TypeError => ErrorKind::Type,
-            Exception::KeyError => ErrorKind::Key,
-            Exception::NotImplementedError => ErrorKind::NotImplemented,
-            Exception::MemoryError => ErrorKind::Memory,
-            Exception::ShutilError => ErrorKind::ShutilError,
-            Exception::SameFileError => ErrorKind::SameFile,
+            WitException::OsError => ErrorKind::OsError,
+            WitException::FileNotFoundError => ErrorKind::FileNotFound,
+            WitException::FileExistsError => ErrorKind::FileExists,
+            WitException::NotADirectoryError => ErrorKind::NotADirectory,
+            WitException::IsADirectoryError => ErrorKind::IsADirectory,
+            WitException::PermissionError => ErrorKind::Permission,
+            WitException::BlockingIoError => ErrorKind::BlockingIo,
+            WitException::BrokenPipeError => ErrorKind::BrokenPipe,
+            WitException::ChildProcessError => ErrorKind::ChildProcess,
+            WitException::InterruptedError => ErrorKind::Interrupted,
+            WitException::ProcessLookupError => ErrorKind::ProcessLookup,
+            WitException::TimeoutError => ErrorKind::Timeout,
+            WitException::ValueError => ErrorKind::Value,
+            WitException::TypeError => ErrorKind::Type,
+            WitException::KeyError => ErrorKind::Key,
+            WitException::NotImplementedError => ErrorKind::NotImplemented,
+            WitException::MemoryError => ErrorKind::Memory,
+            WitException::ShutilError => ErrorKind::ShutilError,
+            WitException::SameFileError => ErrorKind::SameFile,
         };
-        Error {
+        Error(Box::new(Exception {
             kind,
             errno: e.errno,
             strerror: e.strerror,
             filename: e.filename.map(FsPath::from),
             filename2: e.filename2.map(FsPath::from),
             message: e.message,
-        }
+        }))
     }
 }
 
@@ -196,10 +207,10 @@ impl From<OsError> for Error {
 /// to the closest `io::ErrorKind`.
 impl From<Error> for io::Error {
     fn from(e: Error) -> Self {
-        match e.errno {
+        match e.errno() {
             Some(n) if cfg!(target_os = "linux") => io::Error::from_raw_os_error(n),
             _ => {
-                let kind = match e.kind {
+                let kind = match e.kind() {
                     ErrorKind::FileNotFound => io::ErrorKind::NotFound,
                     ErrorKind::FileExists => io::ErrorKind::AlreadyExists,
                     ErrorKind::Permission => io::ErrorKind::PermissionDenied,

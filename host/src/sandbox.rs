@@ -114,10 +114,8 @@ impl SandboxBuilder {
             })?;
             grants.push(Grant { host, guest, read_only, dir: Arc::new(dir) });
         }
-        if let Some(cwd) = &self.cwd {
-            if !cwd.starts_with('/') {
-                return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
-            }
+        if let Some(cwd) = self.cwd.as_ref().filter(|c| !c.starts_with('/')) {
+            return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
         }
         let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
         Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd })
