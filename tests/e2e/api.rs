@@ -198,3 +198,30 @@ fn nested_mounts_resolve_to_the_longest() {
     roots.sort();
     assert_eq!(roots, ["data"]);
 }
+
+/// The `os` world declares every WASI interface the component imports, so
+/// composition tools can check the component against the world.
+#[test]
+fn component_imports_are_declared_in_the_os_world() {
+    let engine = wasmtime::Engine::default();
+    let component = wasmtime::component::Component::from_file(&engine, env!("OSBOX_GUEST_WASM")).unwrap();
+    let world = std::fs::read_to_string(crate::harness::repo().join("wit/worlds.wit")).unwrap();
+    let os_world = &world[world.find("world os").unwrap()..world.find("world consumer").unwrap()];
+    let declared: Vec<&str> = os_world
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("import "))
+        .map(|l| l.trim_end_matches(';'))
+        .collect();
+    let imports: Vec<String> = component.component_type().imports(&engine).map(|(name, _)| name.to_string()).collect();
+    assert!(imports.iter().any(|i| i.starts_with("wasi:filesystem/types@0.2.")), "{imports:?}");
+    for import in &imports {
+        // WASI 0.2.x minor versions are compatible: compare without the patch.
+        let (iface, version) = import.split_once('@').unwrap_or((import.as_str(), ""));
+        let ok = declared.iter().any(|d| {
+            let (div, dver) = d.split_once('@').unwrap_or((d, ""));
+            let ours = if div.contains(':') { div.to_string() } else { format!("osbox:os/{div}") };
+            ours == iface && (dver.is_empty() || dver.rsplit_once('.').map(|v| v.0) == version.rsplit_once('.').map(|v| v.0))
+        });
+        assert!(ok, "the component imports {import}, which the os world does not declare: {declared:?}");
+    }
+}
