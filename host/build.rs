@@ -12,6 +12,7 @@ fn main() {
     let root = manifest_dir.parent().expect("host/ sits in the workspace").to_path_buf();
     let target_dir = out_dir.join("guest-target");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    ensure_wasm_target();
 
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(&root)
@@ -46,6 +47,21 @@ fn main() {
     rerun_on_dep_info(&target_dir.join("wasm32-wasip2/release/osbox_guest.d"));
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     println!("cargo:rerun-if-changed={}", root.join("guest").display());
+}
+
+/// Adds the wasm32-wasip2 standard library with rustup when it is missing
+/// (rust-toolchain.toml names it, but rustup may be set not to install it).
+fn ensure_wasm_target() {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().ok();
+    let sysroot = sysroot.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    if Path::new(&sysroot).join("lib/rustlib/wasm32-wasip2").is_dir() {
+        return;
+    }
+    let added = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).status().is_ok_and(|s| s.success());
+    if !added {
+        panic!("the wasm32-wasip2 target is missing and rustup could not add it: run `rustup target add wasm32-wasip2`");
+    }
 }
 
 /// Re-runs this script when any source the guest was built from changes.

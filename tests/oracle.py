@@ -4,7 +4,7 @@
         [--env NAME=VALUE | --env NAME ...] [--cwd GUEST_CWD]
 
 Reads JSON-lines requests on stdin and answers each with one JSON line on
-stdout, exactly as `osbox exec` does (see /work/shared/PROTOCOL.md), but runs
+stdout, exactly as `osbox exec` does (docs/protocol.md), but runs
 every call with the real os / os.path / shutil / tempfile / time / platform /
 sys / subprocess functions inside HOST_DIR.  GUEST_ROOT (e.g. /work) is the
 guest path of HOST_DIR: it is rewritten to HOST_DIR in arguments (and in

@@ -180,7 +180,9 @@ fn normalise_walk(v: &mut Value) {
 
 /// The module a call belongs to, for the per-module count.
 fn module(call: &str) -> &str {
-    if call.starts_with("os.path.") { "os.path" } else { call.rsplit_once('.').map_or(call, |(m, _)| m) }
+    if call.is_empty() {
+        "(bad request)"
+    } else if call.starts_with("os.path.") { "os.path" } else { call.rsplit_once('.').map_or(call, |(m, _)| m) }
 }
 
 /// Runs a case on both sides; the failures, each with what was asked and
