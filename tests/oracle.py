@@ -81,7 +81,10 @@ def decode(v, pm):
             return pm.to_host(raw)
         return {k: decode(x, pm) for k, x in v.items()}
     if isinstance(v, list):
-        return [decode(x, pm) for x in v]
+        # The protocol maps tuples and lists alike to arrays; a tuple is
+        # what calls like os.utime(path, (atime, mtime)) insist on, and
+        # every call that takes a list takes a tuple too.
+        return tuple(decode(x, pm) for x in v)
     return pm.to_host(v)
 
 

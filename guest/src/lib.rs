@@ -13,6 +13,7 @@ wit_bindgen::generate!({
 });
 
 mod env;
+mod file;
 mod error;
 mod fs;
 mod fspath;

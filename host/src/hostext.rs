@@ -92,6 +92,12 @@ impl Host for State {
         grant.dir.set_permissions(&rel, Permissions::from_mode(mode & 0o7777)).map_err(|e| code(&e))
     }
 
+    fn mode(&mut self, path: String, follow_symlinks: bool) -> Result<u32, ErrorCode> {
+        let (grant, rel) = locate(&self.grants, &path)?;
+        let meta = if follow_symlinks { grant.dir.metadata(&rel) } else { grant.dir.symlink_metadata(&rel) };
+        meta.map(|m| m.permissions().mode() & 0o7777).map_err(|e| code(&e))
+    }
+
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))

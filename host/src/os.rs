@@ -172,6 +172,118 @@ impl Os {
         self.call(|g, s| g.osbox_os_fs().call_statvfs(s, &path)).map(Statvfs::from)
     }
 
+    /// `os.symlink(src, dst)`: `dst` pointing at the text `src`. WASI refuses
+    /// absolute targets (`PermissionError` EPERM).
+    pub fn symlink(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_fs().call_symlink(s, &src, &dst))
+    }
+
+    /// `os.readlink(path)`.
+    pub fn readlink(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_readlink(s, &path)).map(FsPath::from)
+    }
+
+    /// `os.link(src, dst, follow_symlinks=...)`: a hard link.
+    pub fn link(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_fs().call_link(s, &src, &dst, follow_symlinks))
+    }
+
+    /// `os.truncate(path, length)`.
+    pub fn truncate(&mut self, path: impl Into<FsPath>, length: i64) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_truncate(s, &path, length))
+    }
+
+    /// `os.utime(path, ns=(atime_ns, mtime_ns), follow_symlinks=...)`; `None`
+    /// sets both to now.
+    pub fn utime(&mut self, path: impl Into<FsPath>, ns: Option<(i64, i64)>, follow_symlinks: bool) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_fs().call_utime(s, &path, ns, follow_symlinks))
+    }
+
+    /// `os.access(path, mode)` with `os.F_OK` 0, `R_OK` 4, `W_OK` 2, `X_OK` 1.
+    pub fn access(&mut self, path: impl Into<FsPath>, mode: i32, follow_symlinks: bool) -> Result<bool> {
+        let path = p(path);
+        self.run(|g, s| g.osbox_os_fs().call_access(s, &path, mode, follow_symlinks))
+    }
+
+    // --- os: file descriptors ----------------------------------------------
+
+    /// `os.open(path, flags, mode)`: the lowest free descriptor. `flags` are
+    /// Linux's `os.O_*` values.
+    pub fn open(&mut self, path: impl Into<FsPath>, flags: i32, mode: u32) -> Result<i32> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_file().call_open(s, &path, flags, mode))
+    }
+
+    /// `os.read(fd, n)`.
+    pub fn read(&mut self, fd: i32, n: i64) -> Result<Vec<u8>> {
+        self.call(|g, s| g.osbox_os_file().call_read(s, fd, n))
+    }
+
+    /// `os.write(fd, data)`: the number of bytes written.
+    pub fn write(&mut self, fd: i32, data: &[u8]) -> Result<u64> {
+        self.call(|g, s| g.osbox_os_file().call_write(s, fd, data))
+    }
+
+    /// `os.pread(fd, n, offset)`.
+    pub fn pread(&mut self, fd: i32, n: i64, offset: i64) -> Result<Vec<u8>> {
+        self.call(|g, s| g.osbox_os_file().call_pread(s, fd, n, offset))
+    }
+
+    /// `os.pwrite(fd, data, offset)`.
+    pub fn pwrite(&mut self, fd: i32, data: &[u8], offset: i64) -> Result<u64> {
+        self.call(|g, s| g.osbox_os_file().call_pwrite(s, fd, data, offset))
+    }
+
+    /// `os.lseek(fd, pos, how)` with `os.SEEK_SET` 0, `SEEK_CUR` 1, `SEEK_END` 2.
+    pub fn lseek(&mut self, fd: i32, pos: i64, how: i32) -> Result<i64> {
+        self.call(|g, s| g.osbox_os_file().call_lseek(s, fd, pos, how))
+    }
+
+    /// `os.fsync(fd)`.
+    pub fn fsync(&mut self, fd: i32) -> Result<()> {
+        self.call(|g, s| g.osbox_os_file().call_fsync(s, fd))
+    }
+
+    /// `os.fdatasync(fd)`.
+    pub fn fdatasync(&mut self, fd: i32) -> Result<()> {
+        self.call(|g, s| g.osbox_os_file().call_fdatasync(s, fd))
+    }
+
+    /// `os.ftruncate(fd, length)`.
+    pub fn ftruncate(&mut self, fd: i32, length: i64) -> Result<()> {
+        self.call(|g, s| g.osbox_os_file().call_ftruncate(s, fd, length))
+    }
+
+    /// `os.fstat(fd)`.
+    pub fn fstat(&mut self, fd: i32) -> Result<Stat> {
+        self.call(|g, s| g.osbox_os_file().call_fstat(s, fd)).map(Stat::from)
+    }
+
+    /// `os.close(fd)`.
+    pub fn close(&mut self, fd: i32) -> Result<()> {
+        self.call(|g, s| g.osbox_os_file().call_close(s, fd))
+    }
+
+    /// `os.closerange(fd_low, fd_high)`.
+    pub fn closerange(&mut self, fd_low: i32, fd_high: i32) -> Result<()> {
+        self.run(|g, s| g.osbox_os_file().call_closerange(s, fd_low, fd_high))
+    }
+
+    /// `os.dup(fd)`.
+    pub fn dup(&mut self, fd: i32) -> Result<i32> {
+        self.call(|g, s| g.osbox_os_file().call_dup(s, fd))
+    }
+
+    /// `os.isatty(fd)`.
+    pub fn isatty(&mut self, fd: i32) -> Result<bool> {
+        self.run(|g, s| g.osbox_os_file().call_isatty(s, fd))
+    }
+
     // --- os: create, remove, rename --------------------------------------
 
     /// `os.mkdir(path, mode)`; WASI has no mode, so it is ignored.

@@ -152,6 +152,12 @@ impl DirEntry {
         self.inode
     }
 
+    /// `entry.stat(follow_symlinks=...)`, asked of the sandbox the entry
+    /// came from (`os`); unlike CPython's, the answer is not cached.
+    pub fn stat(&self, os: &mut crate::Os, follow_symlinks: bool) -> crate::Result<Stat> {
+        os.stat_with(self.path.clone(), follow_symlinks)
+    }
+
     /// The entry's own type (`d_type`).
     pub fn file_type(&self) -> FileType {
         self.file_type

@@ -89,6 +89,9 @@ fn scandir_entries_answer_like_direntry() {
     assert!(ld.is_dir(true) && !ld.is_dir(false) && ld.is_symlink());
     assert!(!dangling.is_dir(true) && !dangling.is_file(true) && dangling.is_symlink());
     assert_eq!(d.path, "./d");
+    assert!(d.stat(&mut os, true).unwrap().file_type() == osbox::FileType::Directory);
+    assert_eq!(ld.stat(&mut os, false).unwrap().file_type(), osbox::FileType::Symlink);
+    assert_eq!(dangling.stat(&mut os, true).unwrap_err().kind(), ErrorKind::FileNotFound);
 }
 
 #[test]

@@ -6,3 +6,4 @@ mod cli;
 mod differential;
 mod harness;
 mod sandbox;
+mod sequences;

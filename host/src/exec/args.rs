@@ -177,6 +177,23 @@ impl Args {
         }
     }
 
+    /// A file descriptor: an `int` that fits a C int.
+    pub fn fd(&self, name: &str) -> Result<i32> {
+        let n = self.int(name, None)?;
+        i32::try_from(n).map_err(|_| {
+            Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor").with_errno(9, "Bad file descriptor")
+        })
+    }
+
+    /// A `bytes` argument (`{"$bytes": ...}`).
+    pub fn bytes(&self, name: &str) -> Result<Vec<u8>> {
+        let v = self.required(name)?;
+        match json::decode_bytes(v) {
+            Ok(Some(b)) => Ok(b),
+            _ => Err(type_error(format!("a bytes-like object is required, not '{}'", json::type_name(v)))),
+        }
+    }
+
     /// A `str` argument (environment names and values).
     pub fn string(&self, name: &str) -> Result<String> {
         match self.required(name)? {

@@ -32,12 +32,23 @@ fn key_error(key: &str) -> Error {
 
 /// Every callable, sorted by name for the binary search in [`find`].
 pub static CALLS: &[Def] = &[
+    Def { name: "os.access", params: &["path", "mode", "dir_fd", "effective_ids", "follow_symlinks"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        if a.flag("effective_ids", false)? {
+            return Err(Error::new(ErrorKind::NotImplemented, "effective_ids unavailable on this platform"));
+        }
+        let mode = i32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+        os.access(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(Value::Bool)
+    }},
     Def { name: "os.chdir", params: &["path"], run: |os, a| os.chdir(a.path("path")?).map(unit) },
     Def { name: "os.chmod", params: &["path", "mode", "dir_fd", "follow_symlinks"], run: |os, a| {
         a.unsupported_unless_none("dir_fd")?;
         let mode = u32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
         os.chmod(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(unit)
     }},
+    Def { name: "os.close", params: &["fd"], run: |os, a| os.close(a.fd("fd")?).map(unit) },
+    Def { name: "os.closerange", params: &["fd_low", "fd_high"], run: |os, a| os.closerange(a.fd("fd_low")?, a.fd("fd_high")?).map(unit) },
+    Def { name: "os.dup", params: &["fd"], run: |os, a| os.dup(a.fd("fd")?).map(Value::from) },
     Def { name: "os.environ.__contains__", params: &["key"], run: |os, a| {
         Ok(Value::Bool(os.getenv(&a.string("key")?)?.is_some()))
     }},
@@ -60,13 +71,27 @@ pub static CALLS: &[Def] = &[
             None => a.get("default").cloned().ok_or_else(|| key_error(&key)),
         }
     }},
+    Def { name: "os.fdatasync", params: &["fd"], run: |os, a| os.fdatasync(a.fd("fd")?).map(unit) },
+    Def { name: "os.fstat", params: &["fd"], run: |os, a| os.fstat(a.fd("fd")?).map(|s| json::stat(&s)) },
+    Def { name: "os.fsync", params: &["fd"], run: |os, a| os.fsync(a.fd("fd")?).map(unit) },
+    Def { name: "os.ftruncate", params: &["fd", "length"], run: |os, a| os.ftruncate(a.fd("fd")?, a.int("length", None)?).map(unit) },
     Def { name: "os.getcwd", params: &[], run: |os, _| os.getcwd().map(Value::String) },
     Def { name: "os.getcwdb", params: &[], run: |os, _| os.getcwdb().map(|b| json::bytes(&b)) },
     Def { name: "os.getenv", params: &["key", "default"], run: |os, a| {
         let found = os.getenv(&a.string("key")?)?;
         Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
     }},
+    Def { name: "os.isatty", params: &["fd"], run: |os, a| os.isatty(a.fd("fd")?).map(Value::Bool) },
+    Def { name: "os.link", params: &["src", "dst", "src_dir_fd", "dst_dir_fd", "follow_symlinks"], run: |os, a| {
+        a.unsupported_unless_none("src_dir_fd")?;
+        a.unsupported_unless_none("dst_dir_fd")?;
+        os.link(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
+    }},
     Def { name: "os.listdir", params: &["path"], run: |os, a| os.listdir(path_or_dot(a, "path")?).map(|p| json::paths(&p)) },
+    Def { name: "os.lseek", params: &["fd", "position", "how"], run: |os, a| {
+        let how = i32::try_from(a.int("how", None)?).map_err(|_| Error::new(ErrorKind::Value, "how out of range"))?;
+        os.lseek(a.fd("fd")?, a.int("position", None)?, how).map(Value::from)
+    }},
     Def { name: "os.lstat", params: &["path", "dir_fd"], run: |os, a| {
         a.unsupported_unless_none("dir_fd")?;
         os.lstat(a.path("path")?).map(|s| json::stat(&s))
@@ -79,6 +104,12 @@ pub static CALLS: &[Def] = &[
         a.unsupported_unless_none("dir_fd")?;
         let mode = a.int("mode", Some(0o777))?;
         os.mkdir(a.path("path")?, mode as u32).map(unit)
+    }},
+    Def { name: "os.open", params: &["path", "flags", "mode", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        let flags = i32::try_from(a.int("flags", None)?).map_err(|_| Error::new(ErrorKind::Value, "flags out of range"))?;
+        let mode = u32::try_from(a.int("mode", Some(0o777))?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+        os.open(a.path("path")?, flags, mode).map(Value::from)
     }},
     Def { name: "os.path.abspath", params: &["path"], run: |os, a| os.path().abspath(a.path("path")?).map(|p| json::path(&p)) },
     Def { name: "os.path.basename", params: &["p"], run: |os, a| os.path().basename(a.path("p")?).map(|p| json::path(&p)) },
@@ -118,7 +149,18 @@ pub static CALLS: &[Def] = &[
     Def { name: "os.path.split", params: &["p"], run: |os, a| os.path().split(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
     Def { name: "os.path.splitdrive", params: &["p"], run: |os, a| os.path().splitdrive(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
     Def { name: "os.path.splitext", params: &["p"], run: |os, a| os.path().splitext(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
+    Def { name: "os.pread", params: &["fd", "length", "offset"], run: |os, a| {
+        os.pread(a.fd("fd")?, a.int("length", None)?, a.int("offset", None)?).map(|b| json::bytes(&b))
+    }},
     Def { name: "os.putenv", params: &["name", "value"], run: |os, a| os.putenv(&a.string("name")?, &a.string("value")?).map(unit) },
+    Def { name: "os.pwrite", params: &["fd", "str", "offset"], run: |os, a| {
+        os.pwrite(a.fd("fd")?, &a.bytes("str")?, a.int("offset", None)?).map(Value::from)
+    }},
+    Def { name: "os.read", params: &["fd", "length"], run: |os, a| os.read(a.fd("fd")?, a.int("length", None)?).map(|b| json::bytes(&b)) },
+    Def { name: "os.readlink", params: &["path", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        os.readlink(a.path("path")?).map(|p| json::path(&p))
+    }},
     Def { name: "os.remove", params: &["path", "dir_fd"], run: |os, a| {
         a.unsupported_unless_none("dir_fd")?;
         os.remove(a.path("path")?).map(unit)
@@ -155,17 +197,29 @@ pub static CALLS: &[Def] = &[
         let code = i32::try_from(a.int("code", None)?).map_err(|_| Error::new(ErrorKind::Value, "signed integer is greater than maximum"))?;
         os.strerror(code).map(Value::String)
     }},
+    Def { name: "os.symlink", params: &["src", "dst", "target_is_directory", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        a.flag("target_is_directory", false)?;
+        os.symlink(a.path("src")?, a.path("dst")?).map(unit)
+    }},
+    Def { name: "os.truncate", params: &["path", "length"], run: |os, a| os.truncate(a.path("path")?, a.int("length", None)?).map(unit) },
     Def { name: "os.unlink", params: &["path", "dir_fd"], run: |os, a| {
         a.unsupported_unless_none("dir_fd")?;
         os.unlink(a.path("path")?).map(unit)
     }},
     Def { name: "os.unsetenv", params: &["name"], run: |os, a| os.unsetenv(&a.string("name")?).map(unit) },
+    Def { name: "os.utime", params: &["path", "times", "ns", "dir_fd", "follow_symlinks"], run: |os, a| {
+        a.unsupported_unless_none("dir_fd")?;
+        let ns = utime_ns(a)?;
+        os.utime(a.path("path")?, ns, a.flag("follow_symlinks", true)?).map(unit)
+    }},
     Def { name: "os.walk", params: &["top", "topdown", "onerror", "followlinks"], run: |os, a| {
         a.unsupported_unless_none("onerror")?;
         let options = WalkOptions { topdown: a.flag("topdown", true)?, followlinks: a.flag("followlinks", false)? };
         let steps = os.walk(a.path("top")?, options)?;
         Ok(Value::Array(steps.iter().map(json::walk_step).collect()))
     }},
+    Def { name: "os.write", params: &["fd", "data"], run: |os, a| os.write(a.fd("fd")?, &a.bytes("data")?).map(Value::from) },
     Def { name: "shutil.disk_usage", params: &["path"], run: |os, a| {
         let s = os.statvfs(a.path("path")?)?;
         let total = s.f_blocks * s.f_frsize;
@@ -173,7 +227,37 @@ pub static CALLS: &[Def] = &[
         let used = (s.f_blocks - s.f_bfree) * s.f_frsize;
         Ok(json!([total, used, free]))
     }},
+
 ];
+
+/// `os.utime`'s `times` (float or int seconds, floored to nanoseconds as
+/// CPython does) or `ns`, as nanoseconds; `None` for now.
+fn utime_ns(a: &Args) -> Result<Option<(i64, i64)>> {
+    let times = a.get("times").filter(|v| !v.is_null());
+    let ns = a.get("ns");
+    let pair = |v: &Value| v.as_array().filter(|p| p.len() == 2).cloned();
+    match (times, ns) {
+        (Some(_), Some(_)) => Err(Error::new(ErrorKind::Value, "utime: you may specify either 'times' or 'ns' but not both")),
+        (Some(t), None) => {
+            let p = pair(t).ok_or_else(|| Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None"))?;
+            let ns = |v: &Value| -> Result<i64> {
+                let secs = v.as_f64().ok_or_else(|| Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None"))?;
+                if let Some(i) = v.as_i64() {
+                    return Ok(i.saturating_mul(1_000_000_000));
+                }
+                let whole = secs.floor();
+                Ok((whole as i64).saturating_mul(1_000_000_000) + ((secs - whole) * 1e9).floor() as i64)
+            };
+            Ok(Some((ns(&p[0])?, ns(&p[1])?)))
+        }
+        (None, Some(n)) => {
+            let bad = || Error::new(ErrorKind::Type, "utime: 'ns' must be a tuple of two ints");
+            let p = pair(n).ok_or_else(bad)?;
+            Ok(Some((p[0].as_i64().ok_or_else(bad)?, p[1].as_i64().ok_or_else(bad)?)))
+        }
+        (None, None) => Ok(None),
+    }
+}
 
 /// The attributes: constants, and `os.environ` itself.
 pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
@@ -188,6 +272,27 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.defpath" | "os.path.defpath" => json!("/bin:/usr/bin"),
         "os.devnull" | "os.path.devnull" => json!("/dev/null"),
         "os.name" => json!("posix"),
+        "os.O_RDONLY" => json!(0),
+        "os.O_WRONLY" => json!(1),
+        "os.O_RDWR" => json!(2),
+        "os.O_CREAT" => json!(0o100),
+        "os.O_EXCL" => json!(0o200),
+        "os.O_NOCTTY" => json!(0o400),
+        "os.O_TRUNC" => json!(0o1000),
+        "os.O_APPEND" => json!(0o2000),
+        "os.O_NONBLOCK" => json!(0o4000),
+        "os.O_DSYNC" => json!(0o10000),
+        "os.O_DIRECTORY" => json!(0o200000),
+        "os.O_NOFOLLOW" => json!(0o400000),
+        "os.O_CLOEXEC" => json!(0o2000000),
+        "os.O_SYNC" | "os.O_RSYNC" => json!(0o4010000),
+        "os.SEEK_SET" => json!(0),
+        "os.SEEK_CUR" => json!(1),
+        "os.SEEK_END" => json!(2),
+        "os.F_OK" => json!(0),
+        "os.X_OK" => json!(1),
+        "os.W_OK" => json!(2),
+        "os.R_OK" => json!(4),
         "os.environ" => {
             return Some(os.environ().map(|vars| Value::Object(vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<Map<_, _>>())));
         }

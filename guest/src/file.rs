@@ -1,0 +1,422 @@
+//! File descriptors: the guest's own table over WASI descriptors, which
+//! have no numbers, offsets or append mode. Duplicates share one open file
+//! (and its offset), as `dup` does on POSIX.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::error::{os_error, Fail};
+use crate::exports::osbox::os::file::Guest;
+use crate::fs::{stat_in, stat_loc};
+use crate::osbox::os::types::{ErrorCode, Fspath, OsError, StatResult};
+use crate::sandbox::{resolve, Loc, Mount};
+use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
+
+/// Linux `open` flags, as `os.O_*` has them on x86-64.
+pub mod flags {
+    pub const O_ACCMODE: i32 = 0o3;
+    pub const O_WRONLY: i32 = 0o1;
+    pub const O_RDWR: i32 = 0o2;
+    pub const O_CREAT: i32 = 0o100;
+    pub const O_EXCL: i32 = 0o200;
+    pub const O_TRUNC: i32 = 0o1000;
+    pub const O_APPEND: i32 = 0o2000;
+    pub const O_DSYNC: i32 = 0o10000;
+    pub const O_DIRECT: i32 = 0o40000;
+    pub const O_DIRECTORY: i32 = 0o200000;
+    pub const O_NOFOLLOW: i32 = 0o400000;
+    pub const O_SYNC: i32 = 0o4010000;
+    pub const O_PATH: i32 = 0o10000000;
+    pub const O_TMPFILE: i32 = 0o20200000;
+}
+use flags::*;
+
+/// What an open descriptor refers to.
+enum Target {
+    /// A file or directory under a mount.
+    File { desc: Descriptor, mount: &'static Mount },
+    /// A directory of the virtual tree above the mounts.
+    Virtual,
+    /// Standard input, output or error (0, 1, 2).
+    Stdio(i32),
+}
+
+/// One open file, shared by its duplicates.
+struct OpenFile {
+    target: Target,
+    offset: u64,
+    readable: bool,
+    writable: bool,
+    append: bool,
+    /// `O_SYNC`/`O_DSYNC`: WASI refuses the flags, so writes are synced here.
+    sync: Option<bool>,
+    is_dir: bool,
+}
+
+type Shared = Rc<RefCell<OpenFile>>;
+
+thread_local! {
+    static TABLE: RefCell<Vec<Option<Shared>>> = RefCell::new(stdio_table());
+}
+
+fn stdio_table() -> Vec<Option<Shared>> {
+    (0..3)
+        .map(|fd| {
+            Some(Rc::new(RefCell::new(OpenFile {
+                target: Target::Stdio(fd),
+                offset: 0,
+                readable: fd == 0,
+                writable: fd != 0,
+                append: false,
+                sync: None,
+                is_dir: false,
+            })))
+        })
+        .collect()
+}
+
+/// The most descriptors a sandbox may hold open (`EMFILE` beyond).
+const MAX_FDS: usize = 1024;
+
+fn insert(file: Shared) -> Result<i32, Fail> {
+    TABLE.with(|t| {
+        let mut t = t.borrow_mut();
+        let slot = match t.iter().position(Option::is_none) {
+            Some(i) => i,
+            None if t.len() < MAX_FDS => {
+                t.push(None);
+                t.len() - 1
+            }
+            None => return Err(ErrorCode::TooManyFiles.into()),
+        };
+        t[slot] = Some(file);
+        Ok(slot as i32)
+    })
+}
+
+fn get(fd: i32) -> Result<Shared, OsError> {
+    TABLE.with(|t| {
+        usize::try_from(fd).ok().and_then(|i| t.borrow().get(i).cloned().flatten())
+    })
+    .ok_or_else(|| os_error(ErrorCode::BadDescriptor, None, None))
+}
+
+fn bare(f: Fail) -> OsError {
+    f.bare()
+}
+
+fn invalid() -> OsError {
+    os_error(ErrorCode::Invalid, None, None)
+}
+
+/// Opens `path` per Linux `flags`.
+fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
+    if flags & O_PATH != 0 || flags & O_TMPFILE == O_TMPFILE || flags & O_DIRECT != 0 {
+        return Err(ErrorCode::Invalid.into());
+    }
+    let access = flags & O_ACCMODE;
+    let (readable, writable) = (access == 0 || access == O_RDWR, access == O_WRONLY || access == O_RDWR);
+    let loc = resolve(path)?;
+    let (mount, rel) = match loc {
+        Loc::Virtual { exists: true, .. } if !writable && flags & (O_CREAT | O_TRUNC) == 0 => {
+            return Ok(OpenFile { target: Target::Virtual, offset: 0, readable, writable, append: false, sync: None, is_dir: true });
+        }
+        Loc::Virtual { exists: true, .. } => return Err(ErrorCode::IsDirectory.into()),
+        Loc::Virtual { exists: false, .. } if flags & O_CREAT != 0 => return Err(ErrorCode::Access.into()),
+        Loc::Virtual { .. } => return Err(ErrorCode::NoEntry.into()),
+        Loc::Real { mount, rel } => (mount, rel),
+    };
+    let mut open_flags = OpenFlags::empty();
+    if flags & O_CREAT != 0 {
+        open_flags = open_flags | OpenFlags::CREATE;
+        if flags & O_EXCL != 0 {
+            open_flags = open_flags | OpenFlags::EXCLUSIVE;
+        }
+    }
+    if flags & O_TRUNC != 0 && writable {
+        open_flags = open_flags | OpenFlags::TRUNCATE;
+    }
+    if flags & O_DIRECTORY != 0 {
+        open_flags = open_flags | OpenFlags::DIRECTORY;
+    }
+    let mut desc_flags = DescriptorFlags::empty();
+    if readable {
+        desc_flags = desc_flags | DescriptorFlags::READ;
+    }
+    if writable {
+        desc_flags = desc_flags | DescriptorFlags::WRITE;
+    }
+    let path_flags = if flags & O_NOFOLLOW != 0 { PathFlags::empty() } else { PathFlags::SYMLINK_FOLLOW };
+    if flags & O_NOFOLLOW != 0 {
+        // Linux: O_NOFOLLOW on a symbolic link is ELOOP.
+        if let Ok(s) = mount.dir.stat_at(PathFlags::empty(), &rel) {
+            if s.type_ == DescriptorType::SymbolicLink {
+                return Err(ErrorCode::Loop.into());
+            }
+        }
+    }
+    let desc = if rel == "." && open_flags.bits() == 0 && !writable {
+        mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, ".", OpenFlags::DIRECTORY, DescriptorFlags::READ)
+    } else {
+        mount.dir.open_at(path_flags, &rel, open_flags, desc_flags)
+    };
+    let desc = mount.changed(desc)?;
+    let is_dir = desc.get_type().is_ok_and(|t| t == DescriptorType::Directory);
+    if is_dir && writable {
+        return Err(ErrorCode::IsDirectory.into());
+    }
+    let sync = if flags & O_SYNC == O_SYNC { Some(true) } else if flags & O_DSYNC != 0 { Some(false) } else { None };
+    Ok(OpenFile {
+        target: Target::File { desc, mount },
+        offset: 0,
+        readable,
+        writable,
+        append: flags & O_APPEND != 0,
+        sync,
+        is_dir,
+    })
+}
+
+impl OpenFile {
+    fn desc(&self) -> Result<&Descriptor, Fail> {
+        match &self.target {
+            Target::File { desc, .. } => Ok(desc),
+            _ => Err(ErrorCode::BadDescriptor.into()),
+        }
+    }
+
+    fn read_at(&self, n: u64, offset: u64) -> Result<Vec<u8>, Fail> {
+        if !self.readable {
+            return Err(ErrorCode::BadDescriptor.into());
+        }
+        if self.is_dir {
+            return Err(ErrorCode::IsDirectory.into());
+        }
+        match &self.target {
+            Target::Stdio(_) => Ok(stdin_read(n)),
+            Target::Virtual => Err(ErrorCode::IsDirectory.into()),
+            Target::File { desc, .. } => {
+                // WASI may return fewer bytes than asked before the end.
+                let mut out = Vec::new();
+                while (out.len() as u64) < n {
+                    let (chunk, eof) = desc.read(n - out.len() as u64, offset + out.len() as u64)?;
+                    let got = chunk.len();
+                    out.extend_from_slice(&chunk);
+                    if eof || got == 0 {
+                        break;
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn write_at(&self, data: &[u8], offset: u64) -> Result<u64, Fail> {
+        if !self.writable {
+            return Err(ErrorCode::BadDescriptor.into());
+        }
+        match &self.target {
+            Target::Stdio(fd) => Ok(stdio_write(*fd, data)),
+            Target::Virtual => Err(ErrorCode::BadDescriptor.into()),
+            Target::File { desc, mount } => {
+                let mut done = 0usize;
+                while done < data.len() {
+                    let n = mount.changed(desc.write(&data[done..], offset + done as u64))?;
+                    if n == 0 {
+                        return Err(ErrorCode::Io.into());
+                    }
+                    done += n as usize;
+                }
+                match self.sync {
+                    Some(true) => desc.sync()?,
+                    Some(false) => desc.sync_data()?,
+                    None => {}
+                }
+                Ok(done as u64)
+            }
+        }
+    }
+
+    fn size(&self) -> Result<u64, Fail> {
+        Ok(self.desc()?.stat()?.size)
+    }
+}
+
+fn stdin_read(n: u64) -> Vec<u8> {
+    let stdin = crate::wasi::cli::stdin::get_stdin();
+    stdin.blocking_read(n).unwrap_or_default()
+}
+
+fn stdio_write(fd: i32, data: &[u8]) -> u64 {
+    let stream = if fd == 2 { crate::wasi::cli::stderr::get_stderr() } else { crate::wasi::cli::stdout::get_stdout() };
+    for chunk in data.chunks(4096) {
+        if stream.blocking_write_and_flush(chunk).is_err() {
+            break;
+        }
+    }
+    data.len() as u64
+}
+
+fn nonneg(v: i64) -> Result<u64, OsError> {
+    u64::try_from(v).map_err(|_| invalid())
+}
+
+/// The descriptor's file as a stat result, for `os.fstat`.
+fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
+    match &file.target {
+        Target::File { desc, mount } => stat_in(desc, ".", true, mount.dev),
+        Target::Virtual => stat_loc(&Loc::Virtual { comps: Vec::new(), exists: true }, true),
+        Target::Stdio(_) => Ok(StatResult {
+            mode: 0o020620,
+            ino: 0,
+            dev: 0,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            atime_ns: 0,
+            mtime_ns: 0,
+            ctime_ns: 0,
+        }),
+    }
+}
+
+impl Guest for crate::Osbox {
+    fn open(path: Fspath, flags: i32, _mode: u32) -> Result<i32, OsError> {
+        let file = open(&path, flags).map_err(|f| f.on(&path))?;
+        insert(Rc::new(RefCell::new(file))).map_err(|f| f.on(&path))
+    }
+
+    fn read(fd: i32, n: i64) -> Result<Vec<u8>, OsError> {
+        let file = get(fd)?;
+        let n = nonneg(n)?;
+        let mut f = file.borrow_mut();
+        let data = f.read_at(n, f.offset).map_err(bare)?;
+        f.offset += data.len() as u64;
+        Ok(data)
+    }
+
+    fn write(fd: i32, data: Vec<u8>) -> Result<u64, OsError> {
+        let file = get(fd)?;
+        let mut f = file.borrow_mut();
+        if f.append && f.writable {
+            f.offset = f.size().map_err(bare)?;
+        }
+        let n = f.write_at(&data, f.offset).map_err(bare)?;
+        f.offset += n;
+        Ok(n)
+    }
+
+    fn pread(fd: i32, n: i64, offset: i64) -> Result<Vec<u8>, OsError> {
+        let file = get(fd)?;
+        let (n, offset) = (nonneg(n)?, nonneg(offset)?);
+        let f = file.borrow();
+        f.read_at(n, offset).map_err(bare)
+    }
+
+    fn pwrite(fd: i32, data: Vec<u8>, offset: i64) -> Result<u64, OsError> {
+        let file = get(fd)?;
+        let offset = nonneg(offset)?;
+        let f = file.borrow();
+        // Linux ignores the offset of pwrite on an O_APPEND descriptor.
+        let offset = if f.append && f.writable { f.size().map_err(bare)? } else { offset };
+        f.write_at(&data, offset).map_err(bare)
+    }
+
+    fn lseek(fd: i32, pos: i64, how: i32) -> Result<i64, OsError> {
+        let file = get(fd)?;
+        let mut f = file.borrow_mut();
+        if matches!(f.target, Target::Stdio(_)) {
+            return Err(os_error(ErrorCode::InvalidSeek, None, None));
+        }
+        let base: i64 = match how {
+            0 => 0,
+            1 => f.offset as i64,
+            2 => f.size().map_err(bare)? as i64,
+            // The whole file is data: SEEK_DATA stays, SEEK_HOLE goes to the end.
+            3 | 4 => {
+                let size = f.size().map_err(bare)? as i64;
+                if pos < 0 || pos >= size {
+                    return Err(os_error(ErrorCode::NoSuchDevice, None, None));
+                }
+                let to = if how == 3 { pos } else { size };
+                f.offset = to as u64;
+                return Ok(to);
+            }
+            _ => return Err(invalid()),
+        };
+        let to = base.checked_add(pos).filter(|t| *t >= 0).ok_or_else(invalid)?;
+        f.offset = to as u64;
+        Ok(to)
+    }
+
+    fn fsync(fd: i32) -> Result<(), OsError> {
+        let file = get(fd)?;
+        let f = file.borrow();
+        match &f.target {
+            Target::File { desc, .. } => desc.sync().map_err(|c| Fail::from(c).bare()),
+            _ => Err(invalid()),
+        }
+    }
+
+    fn fdatasync(fd: i32) -> Result<(), OsError> {
+        let file = get(fd)?;
+        let f = file.borrow();
+        match &f.target {
+            Target::File { desc, .. } => desc.sync_data().map_err(|c| Fail::from(c).bare()),
+            _ => Err(invalid()),
+        }
+    }
+
+    fn ftruncate(fd: i32, length: i64) -> Result<(), OsError> {
+        let file = get(fd)?;
+        let length = nonneg(length)?;
+        let f = file.borrow();
+        if !f.writable || f.is_dir {
+            return Err(invalid());
+        }
+        match &f.target {
+            Target::File { desc, mount } => mount.changed(desc.set_size(length)).map_err(bare),
+            _ => Err(invalid()),
+        }
+    }
+
+    fn fstat(fd: i32) -> Result<StatResult, OsError> {
+        let file = get(fd)?;
+        let f = file.borrow();
+        fstat(&f).map_err(bare)
+    }
+
+    fn close(fd: i32) -> Result<(), OsError> {
+        get(fd)?;
+        TABLE.with(|t| t.borrow_mut()[fd as usize] = None);
+        Ok(())
+    }
+
+    fn closerange(fd_low: i32, fd_high: i32) {
+        TABLE.with(|t| {
+            let mut t = t.borrow_mut();
+            let (lo, hi) = (fd_low.max(0) as usize, (fd_high.max(0) as usize).min(t.len()));
+            for slot in t.iter_mut().take(hi).skip(lo) {
+                *slot = None;
+            }
+        });
+    }
+
+    fn dup(fd: i32) -> Result<i32, OsError> {
+        let file = get(fd)?;
+        insert(file).map_err(bare)
+    }
+
+    fn isatty(fd: i32) -> bool {
+        use crate::wasi::cli::{terminal_stderr, terminal_stdin, terminal_stdout};
+        let Ok(file) = get(fd) else { return false };
+        let f = file.borrow();
+        match f.target {
+            Target::Stdio(0) => terminal_stdin::get_terminal_stdin().is_some(),
+            Target::Stdio(1) => terminal_stdout::get_terminal_stdout().is_some(),
+            Target::Stdio(_) => terminal_stderr::get_terminal_stderr().is_some(),
+            _ => false,
+        }
+    }
+}
