@@ -149,10 +149,8 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
     let path_flags = if flags & O_NOFOLLOW != 0 { PathFlags::empty() } else { PathFlags::SYMLINK_FOLLOW };
     if flags & O_NOFOLLOW != 0 {
         // Linux: O_NOFOLLOW on a symbolic link is ELOOP.
-        if let Ok(s) = mount.dir.stat_at(PathFlags::empty(), &rel) {
-            if s.type_ == DescriptorType::SymbolicLink {
-                return Err(ErrorCode::Loop.into());
-            }
+        if mount.dir.stat_at(PathFlags::empty(), &rel).is_ok_and(|s| s.type_ == DescriptorType::SymbolicLink) {
+            return Err(ErrorCode::Loop.into());
         }
     }
     let desc = if rel == "." && open_flags.bits() == 0 && !writable {

@@ -333,7 +333,10 @@ fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
 
 /// A two-path call's locations, both beneath mounts; the virtual tree can
 /// hold neither links nor files.
-fn real_pair(src: &Fspath, dst: &Fspath) -> Result<((&'static Mount, String), (&'static Mount, String)), Fail> {
+/// A mount and a path beneath it.
+type Beneath = (&'static Mount, String);
+
+fn real_pair(src: &Fspath, dst: &Fspath) -> Result<(Beneath, Beneath), Fail> {
     let real = |loc: Loc| match loc {
         Loc::Real { mount, rel } => Ok((mount, rel)),
         Loc::Virtual { exists: false, .. } => Err(Fail::Code(ErrorCode::NoEntry)),
