@@ -79,6 +79,12 @@ def decode(v, pm):
             except (binascii.Error, TypeError, ValueError):
                 raise BadRequest("invalid request: bad $bytes value") from None
             return pm.to_host(raw)
+        # Protocol extensions for arguments that are Python objects:
+        # shutil.ignore_patterns(...) and a named function (copy_function).
+        if len(v) == 1 and "$ignore_patterns" in v:
+            return shutil.ignore_patterns(*v["$ignore_patterns"])
+        if len(v) == 1 and "$callable" in v:
+            return resolve(v["$callable"])
         return {k: decode(x, pm) for k, x in v.items()}
     if isinstance(v, list):
         # The protocol maps tuples and lists alike to arrays; a tuple is

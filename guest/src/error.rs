@@ -162,6 +162,15 @@ pub fn os_error(code: ErrorCode, filename: Option<&Fspath>, filename2: Option<&F
     }
 }
 
+/// `OSError(errno, text)`: an errno with CPython's own words instead of
+/// strerror (`No usable temporary directory found in [...]`).
+pub fn os_error_text(code: ErrorCode, text: String) -> OsError {
+    let mut e = os_error(code, None, None);
+    e.message = format!("[Errno {}] {text}", errno_of(code));
+    e.strerror = Some(text);
+    e
+}
+
 /// A Python exception without an errno (`ValueError`, `TypeError`, ...).
 pub fn exception(kind: Exception, message: impl Into<String>) -> OsError {
     OsError { kind, code: None, errno: None, strerror: None, filename: None, filename2: None, message: message.into() }

@@ -13,7 +13,7 @@ wit_bindgen::generate!({
 });
 
 mod env;
-mod file;
+pub mod file;
 mod error;
 mod fs;
 mod fspath;
@@ -21,6 +21,8 @@ mod path;
 pub mod posixpath;
 mod sandbox;
 mod strerror;
+mod tempfile;
+mod shutil;
 
 /// The component: one type implements every exported interface.
 struct Osbox;

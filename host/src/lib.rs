@@ -38,6 +38,7 @@ mod os;
 mod path;
 mod runtime;
 mod sandbox;
+mod shutil;
 mod types;
 
 pub use error::{Error, ErrorKind, Result};
@@ -45,4 +46,5 @@ pub use os::{Os, OsPath, WalkOptions};
 pub use path::FsPath;
 pub use runtime::Runtime;
 pub use sandbox::{Sandbox, SandboxBuilder};
+pub use shutil::{CopyFunction, CopytreeOptions};
 pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};

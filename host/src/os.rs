@@ -47,7 +47,7 @@ impl Default for WalkOptions {
     }
 }
 
-fn p(path: impl Into<FsPath>) -> Fspath {
+pub(crate) fn p(path: impl Into<FsPath>) -> Fspath {
     path.into().into()
 }
 
@@ -62,7 +62,7 @@ impl Os {
     }
 
     /// Runs a guest call; a trap ends the instance.
-    fn run<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+    pub(crate) fn run<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
         if let Some(why) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
@@ -74,7 +74,7 @@ impl Os {
     }
 
     /// Runs a guest call that may raise.
-    fn call<T>(
+    pub(crate) fn call<T>(
         &mut self,
         f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, OsError>>,
     ) -> Result<T> {

@@ -185,6 +185,38 @@ fn normalise_walk(v: &mut Value) {
     steps.sort_by_key(|s| s.to_string());
 }
 
+/// The last component of the path a `mkstemp`/`mkdtemp` answer names.
+fn made_name(response: &Value) -> Option<String> {
+    let named = match response.get("ok") {
+        Some(ok) => ok.get(1).unwrap_or(ok),
+        None => response.get("error")?.get("filename")?,
+    };
+    let path = match named {
+        Value::String(s) => s.clone(),
+        other => String::from_utf8(decode_bytes(other)?).ok()?,
+    };
+    path.rsplit('/').next().map(str::to_string).filter(|n| !n.is_empty())
+}
+
+fn decode_bytes(v: &Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(v.get("$bytes")?.as_str()?).ok()
+}
+
+/// `v` with `from` replaced by `to` in every string, `bytes` included.
+fn replace_in(v: &Value, from: &str, to: &str) -> Value {
+    use base64::Engine as _;
+    match v {
+        Value::String(s) => Value::String(s.replace(from, to)),
+        Value::Array(items) => Value::Array(items.iter().map(|i| replace_in(i, from, to)).collect()),
+        Value::Object(m) => match decode_bytes(v).and_then(|b| String::from_utf8(b).ok()) {
+            Some(text) => json!({ "$bytes": base64::engine::general_purpose::STANDARD.encode(text.replace(from, to)) }),
+            None => Value::Object(m.iter().map(|(k, x)| (k.clone(), replace_in(x, from, to))).collect()),
+        },
+        other => other.clone(),
+    }
+}
+
 /// The module a call belongs to, for the per-module count.
 fn module(call: &str) -> &str {
     if call.is_empty() {
@@ -202,8 +234,20 @@ pub fn compare(case: &Case, counts: &mut BTreeMap<String, (usize, usize)>) -> Ve
     let expected = run_cpython(case, theirs.path());
     let mut failures = Vec::new();
     assert_eq!(expected.len(), case.requests.len(), "one oracle response per request in {}", case.name);
+    // Temporary names are random on both sides: each pair made by one
+    // request stands for one placeholder, in answers and in the trees.
+    let mut random_names: Vec<(String, String, String)> = Vec::new();
     for ((req, mut exp), mut act) in case.requests.iter().zip(expected).zip(actual) {
         let call = req["call"].as_str().unwrap_or_default();
+        if let (true, Some(e), Some(a)) =
+            (matches!(call, "tempfile.mkstemp" | "tempfile.mkdtemp"), made_name(&exp), made_name(&act))
+        {
+            random_names.push((e, a, format!("<tmp{}>", random_names.len())));
+        }
+        for (e, a, placeholder) in &random_names {
+            exp = replace_in(&exp, e, placeholder);
+            act = replace_in(&act, a, placeholder);
+        }
         normalise(call, &mut exp);
         normalise(call, &mut act);
         let count = counts.entry(module(call).to_string()).or_default();
@@ -214,7 +258,18 @@ pub fn compare(case: &Case, counts: &mut BTreeMap<String, (usize, usize)>) -> Ve
             failures.push(format!("case {}: {req}\n  cpython: {exp}\n  osbox:   {act}", case.name));
         }
     }
-    let diff = tree_diff(&snapshot(theirs.path()), &snapshot(ours.path()));
+    let rename = |tree: BTreeMap<std::path::PathBuf, crate::harness::Node>, pick: fn(&(String, String, String)) -> &String| {
+        tree.into_iter()
+            .map(|(path, node)| {
+                let mut text = path.to_string_lossy().into_owned();
+                for names in &random_names {
+                    text = text.replace(pick(names).as_str(), &names.2);
+                }
+                (std::path::PathBuf::from(text), node)
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let diff = tree_diff(&rename(snapshot(theirs.path()), |n| &n.0), &rename(snapshot(ours.path()), |n| &n.1));
     if !diff.is_empty() {
         failures.push(format!("case {}: final trees differ:\n  {}", case.name, diff.join("\n  ")));
     }

@@ -194,6 +194,40 @@ impl Args {
         }
     }
 
+    /// `copy_function`: `{"$callable": "shutil.copy"}` or `shutil.copy2`
+    /// (the default).
+    pub fn copy_function(&self, name: &str) -> Result<crate::CopyFunction> {
+        match self.get(name).map(|v| v.get("$callable").and_then(Value::as_str)) {
+            None => Ok(crate::CopyFunction::Copy2),
+            Some(Some("shutil.copy2")) => Ok(crate::CopyFunction::Copy2),
+            Some(Some("shutil.copy")) => Ok(crate::CopyFunction::Copy),
+            Some(_) => Err(Error::new(ErrorKind::NotImplemented, format!("{name}: only shutil.copy and shutil.copy2 are available"))),
+        }
+    }
+
+    /// `ignore`: `None`, or `{"$ignore_patterns": [...]}` for
+    /// `shutil.ignore_patterns(...)`.
+    pub fn ignore_patterns(&self, name: &str) -> Result<Option<Vec<String>>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.get("$ignore_patterns").and_then(Value::as_array) {
+                Some(pats) => Ok(Some(pats.iter().map(|p| p.as_str().unwrap_or_default().to_string()).collect())),
+                None => Err(Error::new(ErrorKind::NotImplemented, format!("{name}: only shutil.ignore_patterns(...) is available"))),
+            },
+        }
+    }
+
+    /// A `(int, int)` pair.
+    pub fn int_pair(&self, name: &str, default: (i64, i64)) -> Result<(i64, i64)> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(Value::Array(p)) if p.len() == 2 && p.iter().all(Value::is_i64) => {
+                Ok((p[0].as_i64().unwrap_or_default(), p[1].as_i64().unwrap_or_default()))
+            }
+            Some(v) => Err(type_error(format!("'{}' object is not a pair of integers", json::type_name(v)))),
+        }
+    }
+
     /// A `str` argument (environment names and values).
     pub fn string(&self, name: &str) -> Result<String> {
         match self.required(name)? {

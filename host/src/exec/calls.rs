@@ -220,6 +220,31 @@ pub static CALLS: &[Def] = &[
         Ok(Value::Array(steps.iter().map(json::walk_step).collect()))
     }},
     Def { name: "os.write", params: &["fd", "data"], run: |os, a| os.write(a.fd("fd")?, &a.bytes("data")?).map(Value::from) },
+    Def { name: "shutil.copy", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
+        os.copy(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+    }},
+    Def { name: "shutil.copy2", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
+        os.copy2(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+    }},
+    Def { name: "shutil.copyfile", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
+        os.copyfile(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+    }},
+    Def { name: "shutil.copymode", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
+        os.copymode(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
+    }},
+    Def { name: "shutil.copystat", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
+        os.copystat(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
+    }},
+    Def { name: "shutil.copytree", params: &["src", "dst", "symlinks", "ignore", "copy_function", "ignore_dangling_symlinks", "dirs_exist_ok"], run: |os, a| {
+        let o = crate::CopytreeOptions {
+            symlinks: a.flag("symlinks", false)?,
+            ignore_patterns: a.ignore_patterns("ignore")?,
+            copy_function: a.copy_function("copy_function")?,
+            ignore_dangling_symlinks: a.flag("ignore_dangling_symlinks", false)?,
+            dirs_exist_ok: a.flag("dirs_exist_ok", false)?,
+        };
+        os.copytree(a.path("src")?, a.path("dst")?, &o).map(|p| json::path(&p))
+    }},
     Def { name: "shutil.disk_usage", params: &["path"], run: |os, a| {
         let s = os.statvfs(a.path("path")?)?;
         let total = s.f_blocks * s.f_frsize;
@@ -228,6 +253,32 @@ pub static CALLS: &[Def] = &[
         Ok(json!([total, used, free]))
     }},
 
+
+    Def { name: "shutil.get_terminal_size", params: &["fallback"], run: |os, a| {
+        os.get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l]))
+    }},
+    Def { name: "shutil.move", params: &["src", "dst", "copy_function"], run: |os, a| {
+        os.move_(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?).map(|p| json::path(&p))
+    }},
+    Def { name: "shutil.rmtree", params: &["path", "ignore_errors", "onerror", "dir_fd"], run: |os, a| {
+        a.unsupported_unless_none("onerror")?;
+        a.unsupported_unless_none("dir_fd")?;
+        os.rmtree(a.path("path")?, a.flag("ignore_errors", false)?).map(unit)
+    }},
+    Def { name: "shutil.which", params: &["cmd", "mode", "path"], run: |os, a| {
+        let mode = i32::try_from(a.int("mode", Some(1))?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+        let found = os.which(a.path("cmd")?, mode, a.opt_path("path")?)?;
+        Ok(found.as_ref().map_or(Value::Null, json::path))
+    }},
+    Def { name: "tempfile.gettempdir", params: &[], run: |os, _| os.gettempdir().map(|p| json::path(&p)) },
+    Def { name: "tempfile.gettempdirb", params: &[], run: |os, _| os.gettempdir().map(|p| json::bytes(p.as_bytes())) },
+    Def { name: "tempfile.mkdtemp", params: &["suffix", "prefix", "dir"], run: |os, a| {
+        os.mkdtemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|p| json::path(&p))
+    }},
+    Def { name: "tempfile.mkstemp", params: &["suffix", "prefix", "dir", "text"], run: |os, a| {
+        a.flag("text", false)?;
+        os.mkstemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|(fd, p)| json!([fd, json::path(&p)]))
+    }},
 ];
 
 /// `os.utime`'s `times` (float or int seconds, floored to nanoseconds as
@@ -293,6 +344,7 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.X_OK" => json!(1),
         "os.W_OK" => json!(2),
         "os.R_OK" => json!(4),
+        "tempfile.tempdir" => return Some(os.tempdir().map(|d| d.as_ref().map_or(Value::Null, json::path))),
         "os.environ" => {
             return Some(os.environ().map(|vars| Value::Object(vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<Map<_, _>>())));
         }

@@ -1,0 +1,563 @@
+//! `shutil`: CPython 3.11's copy, move, rmtree and which, composed from the
+//! guest's own os calls so they raise exactly what those calls raise.
+//!
+//! Two choices keep data safe where CPython would not: `copyfile` onto an
+//! existing file writes a new file beside it and renames it into place (a
+//! failed copy leaves the old content), and `move` syncs what it copied
+//! before it removes the source.
+
+use crate::error::{exception, os_error, Fail};
+use crate::exports::osbox::os::file::Guest as File;
+use crate::exports::osbox::os::fs::Guest as Fs;
+use crate::exports::osbox::os::path::Guest as Path;
+use crate::exports::osbox::os::shutil::{CopyFunction, Guest};
+use crate::file::flags::{O_CREAT, O_EXCL, O_TRUNC, O_WRONLY};
+use crate::fs::is_dir_mode;
+use crate::osbox::os::host;
+use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
+use crate::posixpath::{self, repr_str};
+use crate::sandbox::{self, resolve, Loc, Mount};
+use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
+use crate::Osbox;
+
+const S_IFMT: u32 = 0o170000;
+const S_IFLNK: u32 = 0o120000;
+/// How much `copyfile` moves per read.
+const CHUNK: i64 = 1 << 20;
+
+fn islink(p: &Fspath) -> bool {
+    Osbox::islink(p.clone())
+}
+
+fn isdir(p: &Fspath) -> bool {
+    <Osbox as Path>::isdir(p.clone())
+}
+
+fn exists(p: &Fspath) -> bool {
+    <Osbox as Path>::exists(p.clone())
+}
+
+fn join(a: &Fspath, b: &[u8]) -> Fspath {
+    a.like(posixpath::join(a.as_bytes(), &[b]))
+}
+
+/// `shutil._samefile`: `os.path.samefile`, false on any error.
+fn samefile(src: &Fspath, dst: &Fspath) -> bool {
+    <Osbox as Path>::samefile(src.clone(), dst.clone()).unwrap_or(false)
+}
+
+/// `shutil.Error(message)`: an `OSError` subclass without an errno.
+fn shutil_error(message: String) -> OsError {
+    exception(Exception::ShutilError, message)
+}
+
+/// The permission bits WASI cannot see, from the osbox host.
+fn mode_bits(path: &Fspath, follow: bool) -> Result<u32, OsError> {
+    let abs = sandbox::absolute(path).map_err(|f| f.on(path))?;
+    host::mode(&abs, follow).map_err(|c| os_error(c, Some(path), None))
+}
+
+/// Copies all of `fd_in` into `fd_out`.
+fn copy_data(fd_in: i32, fd_out: i32) -> Result<(), OsError> {
+    loop {
+        let buf = <Osbox as File>::read(fd_in, CHUNK)?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let mut done = 0;
+        while done < buf.len() {
+            done += <Osbox as File>::write(fd_out, buf[done..].to_vec())? as usize;
+        }
+    }
+}
+
+/// Runs `f` with `fd`, closing it whatever happens.
+fn closing<T>(fd: i32, f: impl FnOnce(i32) -> Result<T, OsError>) -> Result<T, OsError> {
+    let r = f(fd);
+    let closed = <Osbox as File>::close(fd);
+    let v = r?;
+    closed?;
+    Ok(v)
+}
+
+/// Opens `src` for reading as `open(src, 'rb')` does: a directory is
+/// `IsADirectoryError`.
+fn open_source(src: &Fspath) -> Result<i32, OsError> {
+    let fd = <Osbox as File>::open(src.clone(), 0, 0)?;
+    match <Osbox as File>::fstat(fd) {
+        Ok(st) if is_dir_mode(st.mode) => {
+            let _ = <Osbox as File>::close(fd);
+            Err(os_error(ErrorCode::IsDirectory, Some(src), None))
+        }
+        _ => Ok(fd),
+    }
+}
+
+/// A name beside `dst` for the new copy, created exclusively.
+fn open_beside(dst: &Fspath) -> Result<(i32, Fspath), OsError> {
+    let (dir, base) = posixpath::split(dst.as_bytes());
+    for _ in 0..100 {
+        let mut name = b".".to_vec();
+        name.extend_from_slice(&base);
+        name.extend_from_slice(format!(".osbox-{:016x}", crate::wasi::random::random::get_random_u64()).as_bytes());
+        let tmp = dst.like(posixpath::join(&dir, &[&name]));
+        match <Osbox as File>::open(tmp.clone(), O_WRONLY | O_CREAT | O_EXCL, 0o600) {
+            Ok(fd) => return Ok((fd, tmp)),
+            Err(e) if e.code == Some(ErrorCode::Exist) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(os_error(ErrorCode::Exist, Some(dst), None))
+}
+
+/// `shutil.copyfile`, syncing the copy when `sync` (for `move`).
+fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
+    if samefile(src, dst) {
+        return Err(exception(
+            Exception::SameFileError,
+            format!("{} and {} are the same file", crate::error::repr(src), crate::error::repr(dst)),
+        ));
+    }
+    if !follow && islink(src) {
+        let target = <Osbox as Fs>::readlink(src.clone())?;
+        <Osbox as Fs>::symlink(target, dst.clone())?;
+        return Ok(dst.clone());
+    }
+    let fd_in = open_source(src)?;
+    closing(fd_in, |fd_in| {
+        let replacing = <Osbox as Fs>::stat(dst.clone(), false).is_ok_and(|s| s.mode & S_IFMT == 0o100000);
+        if !replacing {
+            return write_new(fd_in, dst, sync);
+        }
+        // Opening the old file first raises what CPython's open(dst, 'wb')
+        // would (EACCES, EROFS) without touching it.
+        <Osbox as File>::close(<Osbox as File>::open(dst.clone(), O_WRONLY, 0)?)?;
+        let (fd_out, tmp) = open_beside(dst)?;
+        let written = closing(fd_out, |fd_out| {
+            copy_data(fd_in, fd_out)?;
+            if sync { <Osbox as File>::fsync(fd_out) } else { Ok(()) }
+        });
+        let placed = written.and_then(|()| {
+            if let Ok(bits) = mode_bits(dst, true) {
+                <Osbox as Fs>::chmod(tmp.clone(), bits, true)?;
+            }
+            <Osbox as Fs>::rename(tmp.clone(), dst.clone())
+        });
+        if placed.is_err() {
+            let _ = <Osbox as Fs>::remove(tmp);
+        }
+        placed.map(|()| dst.clone())
+    })
+}
+
+/// The copy into a new file (or through a link): a failure removes what
+/// was created.
+fn write_new(fd_in: i32, dst: &Fspath, sync: bool) -> Result<Fspath, OsError> {
+    let existed = <Osbox as Path>::lexists(dst.clone());
+    let fd_out = match <Osbox as File>::open(dst.clone(), O_WRONLY | O_CREAT | O_TRUNC, 0o666) {
+        Ok(fd) => fd,
+        // CPython 3.11 (issue 43219): a directory that is not there.
+        Err(e) if e.code == Some(ErrorCode::IsDirectory) && !exists(dst) => {
+            let text = String::from_utf8_lossy(dst.as_bytes()).into_owned();
+            return Err(exception(Exception::FileNotFoundError, format!("Directory does not exist: {text}")));
+        }
+        Err(e) => return Err(e),
+    };
+    let written = closing(fd_out, |fd_out| {
+        copy_data(fd_in, fd_out)?;
+        if sync { <Osbox as File>::fsync(fd_out) } else { Ok(()) }
+    });
+    if written.is_err() && !existed {
+        let _ = <Osbox as Fs>::remove(dst.clone());
+    }
+    written.map(|()| dst.clone())
+}
+
+fn copymode(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
+    if !follow && islink(src) && islink(dst) {
+        // Linux has no lchmod: CPython does nothing here.
+        return Ok(());
+    }
+    <Osbox as Fs>::stat(src.clone(), true)?;
+    let bits = mode_bits(src, true)?;
+    <Osbox as Fs>::chmod(dst.clone(), bits, true)
+}
+
+fn copystat(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
+    let follow = follow || !(islink(src) && islink(dst));
+    let st = <Osbox as Fs>::stat(src.clone(), follow)?;
+    <Osbox as Fs>::utime(dst.clone(), Some((st.atime_ns, st.mtime_ns)), follow)?;
+    if follow {
+        // Without the osbox host there are no permission bits to copy; CPython
+        // on WASI skips the same way.
+        match mode_bits(src, true) {
+            Ok(bits) => <Osbox as Fs>::chmod(dst.clone(), bits, true)?,
+            Err(e) if e.code == Some(ErrorCode::NotImplemented) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+fn copy_with(function: CopyFunction, src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
+    let dst = if isdir(dst) { join(dst, &posixpath::basename(src.as_bytes())) } else { dst.clone() };
+    copyfile(src, &dst, follow, sync)?;
+    match function {
+        CopyFunction::Copy => copymode(src, &dst, follow)?,
+        CopyFunction::Copy2 => copystat(src, &dst, follow)?,
+    }
+    Ok(dst)
+}
+
+/// `fnmatch.fnmatch` on POSIX (no case folding): `*`, `?`, `[seq]`, `[!seq]`.
+fn fnmatch(name: &[char], pat: &[char]) -> bool {
+    match pat.split_first() {
+        None => name.is_empty(),
+        Some(('*', rest)) => (0..=name.len()).any(|i| fnmatch(&name[i..], rest)),
+        Some(('?', rest)) => !name.is_empty() && fnmatch(&name[1..], rest),
+        Some(('[', rest)) => match class(rest) {
+            Some((set, negate, after)) => {
+                let Some((&c, name_rest)) = name.split_first() else { return false };
+                (set(c) != negate) && fnmatch(name_rest, after)
+            }
+            None => name.first() == Some(&'[') && fnmatch(&name[1..], rest),
+        },
+        Some((c, rest)) => name.first() == Some(c) && fnmatch(&name[1..], rest),
+    }
+}
+
+/// A bracket expression: its membership test, whether it is negated, and
+/// the pattern after it; `None` when it never closes (then `[` is literal).
+#[allow(clippy::type_complexity)]
+fn class(pat: &[char]) -> Option<(Box<dyn Fn(char) -> bool + '_>, bool, &[char])> {
+    let (negate, body_start) = if pat.first() == Some(&'!') { (true, 1) } else { (false, 0) };
+    let mut end = body_start;
+    if pat.get(end) == Some(&']') {
+        end += 1;
+    }
+    while end < pat.len() && pat[end] != ']' {
+        end += 1;
+    }
+    if end >= pat.len() {
+        return None;
+    }
+    let body = &pat[body_start..end];
+    let test = move |c: char| {
+        let mut i = 0;
+        while i < body.len() {
+            if i + 2 < body.len() && body[i + 1] == '-' {
+                if body[i] <= c && c <= body[i + 2] {
+                    return true;
+                }
+                i += 3;
+            } else {
+                if body[i] == c {
+                    return true;
+                }
+                i += 1;
+            }
+        }
+        false
+    };
+    Some((Box::new(test), negate, &pat[end + 1..]))
+}
+
+fn ignored(patterns: &Option<Vec<String>>, name: &[u8]) -> bool {
+    let Some(patterns) = patterns else { return false };
+    let name: Vec<char> = String::from_utf8_lossy(name).chars().collect();
+    patterns.iter().any(|p| fnmatch(&name, &p.chars().collect::<Vec<_>>()))
+}
+
+/// Options of one copytree.
+struct Tree<'a> {
+    symlinks: bool,
+    ignore: &'a Option<Vec<String>>,
+    function: CopyFunction,
+    ignore_dangling: bool,
+    dirs_exist_ok: bool,
+    sync: bool,
+}
+
+/// A `(src, dst, why)` of `shutil.Error`.
+type Failure = (Fspath, Fspath, String);
+
+/// `str(shutil.Error(failures))`: the list of tuples as Python prints it.
+fn failures_message(failures: &[Failure]) -> String {
+    let items: Vec<String> = failures
+        .iter()
+        .map(|(s, d, why)| format!("({}, {}, {})", crate::error::repr(s), crate::error::repr(d), repr_str(why)))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// How a copytree failed: on its own top (raised as it is), or with the
+/// failures collected below it (raised as one `shutil.Error`).
+enum TreeError {
+    Os(OsError),
+    Collected(Vec<Failure>),
+}
+
+fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
+    let entries = <Osbox as Fs>::scandir(Some(src.clone())).map_err(TreeError::Os)?;
+    <Osbox as Fs>::makedirs(dst.clone(), 0o777, t.dirs_exist_ok).map_err(TreeError::Os)?;
+    let mut errors: Vec<Failure> = Vec::new();
+    for entry in entries {
+        if ignored(t.ignore, entry.name.as_bytes()) {
+            continue;
+        }
+        let srcname = join(src, entry.name.as_bytes());
+        let dstname = join(dst, entry.name.as_bytes());
+        let is_dir = entry.type_ == FileType::Directory || entry.target_type == Some(FileType::Directory);
+        let result = (|| {
+            if entry.type_ == FileType::SymbolicLink {
+                let linkto = <Osbox as Fs>::readlink(srcname.clone()).map_err(TreeError::Os)?;
+                if t.symlinks {
+                    <Osbox as Fs>::symlink(linkto, dstname.clone()).map_err(TreeError::Os)?;
+                    return copystat(&srcname, &dstname, false).map_err(TreeError::Os);
+                }
+                // CPython checks the link's text against the current directory.
+                if !exists(&linkto) && t.ignore_dangling {
+                    return Ok(());
+                }
+            }
+            if is_dir {
+                copytree(&srcname, &dstname, t).map(|_| ())
+            } else {
+                copy_with(t.function, &srcname, &dstname, true, t.sync).map(|_| ()).map_err(TreeError::Os)
+            }
+        })();
+        match result {
+            Ok(()) => {}
+            Err(TreeError::Collected(nested)) => errors.extend(nested),
+            Err(TreeError::Os(why)) => errors.push((srcname, dstname, why.message)),
+        }
+    }
+    if let Err(why) = copystat(src, dst, true) {
+        errors.push((src.clone(), dst.clone(), why.message));
+    }
+    if errors.is_empty() { Ok(dst.clone()) } else { Err(TreeError::Collected(errors)) }
+}
+
+/// `shutil.copytree` as the call raises it.
+fn copytree_top(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, OsError> {
+    copytree(src, dst, t).map_err(|e| match e {
+        TreeError::Os(e) => e,
+        TreeError::Collected(f) => shutil_error(failures_message(&f)),
+    })
+}
+
+/// The descriptor-relative removal of CPython's `_rmtree_safe_fd`: a
+/// directory swapped for a link during the walk is never followed.
+fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, ignore: bool) -> Result<(), OsError> {
+    let handle = |r: Result<(), OsError>| if ignore { Ok(()) } else { r };
+    let stream = match dir.read_directory() {
+        Ok(s) => s,
+        Err(c) => return handle(Err(Fail::from(c).on(path))),
+    };
+    let mut entries = Vec::new();
+    loop {
+        match stream.read_directory_entry() {
+            Ok(Some(e)) => entries.push(e),
+            Ok(None) => break,
+            Err(c) => return handle(Err(Fail::from(c).on(path))),
+        }
+    }
+    for e in entries {
+        let name = path.like(e.name.clone().into_bytes());
+        let fullname = join(path, e.name.as_bytes());
+        if e.type_ == DescriptorType::Directory {
+            let sub = match dir.open_at(PathFlags::empty(), &e.name, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
+                Ok(d) => d,
+                Err(c) => {
+                    handle(Err(Fail::from(c).on(&name)))?;
+                    continue;
+                }
+            };
+            rmtree_fd(&sub, mount, &fullname, ignore)?;
+            drop(sub);
+            handle(mount.changed(dir.remove_directory_at(&e.name)).map_err(|f| f.on(&name)))?;
+        } else {
+            handle(mount.changed(dir.unlink_file_at(&e.name)).map_err(|f| f.on(&name)))?;
+        }
+    }
+    Ok(())
+}
+
+fn rmtree(path: &Fspath, ignore: bool) -> Result<(), OsError> {
+    let handle = |r: Result<(), OsError>| if ignore { Ok(()) } else { r };
+    let st = match <Osbox as Fs>::stat(path.clone(), false) {
+        Ok(st) => st,
+        Err(e) => return handle(Err(e)),
+    };
+    if st.mode & S_IFMT == S_IFLNK {
+        if let Err(e) = <Osbox as Fs>::stat(path.clone(), true) {
+            return handle(Err(e));
+        }
+        return handle(Err(exception(Exception::OsError, "Cannot call rmtree on a symbolic link")));
+    }
+    match resolve(path).map_err(|f| f.on(path))? {
+        Loc::Virtual { .. } => handle(Err(os_error(ErrorCode::Busy, Some(path), None))),
+        Loc::Real { mount, rel } => {
+            if !is_dir_mode(st.mode) {
+                return handle(Err(os_error(ErrorCode::NotDirectory, Some(path), None)));
+            }
+            let opened;
+            let dir = if rel == "." {
+                &mount.dir
+            } else {
+                match mount.dir.open_at(PathFlags::empty(), &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
+                    Ok(d) => {
+                        opened = d;
+                        &opened
+                    }
+                    Err(c) => return handle(Err(Fail::from(c).on(path))),
+                }
+            };
+            rmtree_fd(dir, mount, path, ignore)?;
+            handle(<Osbox as Fs>::rmdir(path.clone()))
+        }
+    }
+}
+
+/// `shutil._destinsrc`.
+fn dest_in_src(src: &Fspath, dst: &Fspath) -> bool {
+    let cwd = sandbox::cwd();
+    let mut s = posixpath::abspath(src.as_bytes(), &cwd);
+    let mut d = posixpath::abspath(dst.as_bytes(), &cwd);
+    for p in [&mut s, &mut d] {
+        if !p.ends_with(b"/") {
+            p.push(b'/');
+        }
+    }
+    d.starts_with(&s)
+}
+
+fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Fspath, OsError> {
+    let mut real_dst = dst.clone();
+    if isdir(dst) {
+        if samefile(src, dst) {
+            <Osbox as Fs>::rename(src.clone(), dst.clone())?;
+            return Ok(dst.clone());
+        }
+        let trimmed: &[u8] = {
+            let b = src.as_bytes();
+            let end = b.iter().rposition(|&c| c != b'/').map_or(0, |i| i + 1);
+            &b[..end]
+        };
+        real_dst = join(dst, &posixpath::basename(trimmed));
+        if exists(&real_dst) {
+            let shown = String::from_utf8_lossy(real_dst.as_bytes()).into_owned();
+            return Err(shutil_error(format!("Destination path '{shown}' already exists")));
+        }
+    }
+    if <Osbox as Fs>::rename(src.clone(), real_dst.clone()).is_ok() {
+        return Ok(real_dst);
+    }
+    if islink(src) {
+        let linkto = <Osbox as Fs>::readlink(src.clone())?;
+        <Osbox as Fs>::symlink(linkto, real_dst.clone())?;
+        <Osbox as Fs>::remove(src.clone())?;
+    } else if isdir(src) {
+        if dest_in_src(src, dst) {
+            let (s, d) = (String::from_utf8_lossy(src.as_bytes()), String::from_utf8_lossy(dst.as_bytes()));
+            return Err(shutil_error(format!("Cannot move a directory '{s}' into itself '{d}'.")));
+        }
+        let t = Tree { symlinks: true, ignore: &None, function, ignore_dangling: false, dirs_exist_ok: false, sync: true };
+        copytree_top(src, &real_dst, &t)?;
+        rmtree(src, false)?;
+    } else {
+        copy_with(function, src, &real_dst, true, true)?;
+        <Osbox as Fs>::remove(src.clone())?;
+    }
+    Ok(real_dst)
+}
+
+fn which(cmd: &Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {
+    let check = |p: &Fspath| exists(p) && <Osbox as Fs>::access(p.clone(), mode, true) && !isdir(p);
+    if !posixpath::dirname(cmd.as_bytes()).is_empty() {
+        return check(cmd).then(|| cmd.clone());
+    }
+    let path = match path {
+        Some(p) => p.as_bytes().to_vec(),
+        None => crate::env::get("PATH").map_or_else(|| b"/bin:/usr/bin".to_vec(), String::into_bytes),
+    };
+    if path.is_empty() {
+        return None;
+    }
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for dir in path.split(|&b| b == b':') {
+        if seen.contains(&dir) {
+            continue;
+        }
+        seen.push(dir);
+        let name = cmd.like(posixpath::join(dir, &[cmd.as_bytes()]));
+        if check(&name) {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// Python's `int(s)` for the environment's `COLUMNS`/`LINES`.
+fn env_int(name: &str) -> i64 {
+    crate::env::get(name).and_then(|v| v.trim().replace('_', "").parse().ok()).unwrap_or(0)
+}
+
+impl Guest for Osbox {
+    fn copyfile(src: Fspath, dst: Fspath, follow_symlinks: bool) -> Result<Fspath, OsError> {
+        copyfile(&src, &dst, follow_symlinks, false)
+    }
+
+    fn copymode(src: Fspath, dst: Fspath, follow_symlinks: bool) -> Result<(), OsError> {
+        copymode(&src, &dst, follow_symlinks)
+    }
+
+    fn copystat(src: Fspath, dst: Fspath, follow_symlinks: bool) -> Result<(), OsError> {
+        copystat(&src, &dst, follow_symlinks)
+    }
+
+    fn copy(src: Fspath, dst: Fspath, follow_symlinks: bool) -> Result<Fspath, OsError> {
+        copy_with(CopyFunction::Copy, &src, &dst, follow_symlinks, false)
+    }
+
+    fn copy2(src: Fspath, dst: Fspath, follow_symlinks: bool) -> Result<Fspath, OsError> {
+        copy_with(CopyFunction::Copy2, &src, &dst, follow_symlinks, false)
+    }
+
+    fn copytree(
+        src: Fspath,
+        dst: Fspath,
+        symlinks: bool,
+        ignore: Option<Vec<String>>,
+        copy_function: CopyFunction,
+        ignore_dangling_symlinks: bool,
+        dirs_exist_ok: bool,
+    ) -> Result<Fspath, OsError> {
+        let t = Tree {
+            symlinks,
+            ignore: &ignore,
+            function: copy_function,
+            ignore_dangling: ignore_dangling_symlinks,
+            dirs_exist_ok,
+            sync: false,
+        };
+        copytree_top(&src, &dst, &t)
+    }
+
+    fn rmtree(path: Fspath, ignore_errors: bool) -> Result<(), OsError> {
+        rmtree(&path, ignore_errors)
+    }
+
+    fn move_path(src: Fspath, dst: Fspath, copy_function: CopyFunction) -> Result<Fspath, OsError> {
+        move_(&src, &dst, copy_function)
+    }
+
+    fn which(cmd: Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {
+        which(&cmd, mode, path)
+    }
+
+    fn get_terminal_size(fallback: (i64, i64)) -> (i64, i64) {
+        let (columns, lines) = (env_int("COLUMNS"), env_int("LINES"));
+        (if columns > 0 { columns } else { fallback.0 }, if lines > 0 { lines } else { fallback.1 })
+    }
+}

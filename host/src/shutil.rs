@@ -1,0 +1,144 @@
+//! `shutil` on [`Os`]: copying, moving and removing files and trees.
+
+use crate::bindings::exports::osbox::os::shutil::CopyFunction as WitCopy;
+use crate::error::Result;
+use crate::os::{Os, p};
+use crate::path::FsPath;
+
+/// The `copy_function` of [`Os::copytree`] and [`Os::move_`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CopyFunction {
+    /// `shutil.copy`: contents and permission bits.
+    Copy,
+    /// `shutil.copy2` (the default): contents, permission bits and times.
+    #[default]
+    Copy2,
+}
+
+impl From<CopyFunction> for WitCopy {
+    fn from(f: CopyFunction) -> Self {
+        match f {
+            CopyFunction::Copy => WitCopy::Copy,
+            CopyFunction::Copy2 => WitCopy::Copy2,
+        }
+    }
+}
+
+/// Options of [`Os::copytree`], as `shutil.copytree`'s keyword arguments.
+#[derive(Debug, Clone, Default)]
+pub struct CopytreeOptions {
+    /// `symlinks`: recreate links instead of copying what they point to.
+    pub symlinks: bool,
+    /// `ignore=shutil.ignore_patterns(*patterns)`.
+    pub ignore_patterns: Option<Vec<String>>,
+    /// `copy_function`.
+    pub copy_function: CopyFunction,
+    /// `ignore_dangling_symlinks`.
+    pub ignore_dangling_symlinks: bool,
+    /// `dirs_exist_ok`.
+    pub dirs_exist_ok: bool,
+}
+
+impl Os {
+    /// `shutil.copyfile(src, dst, follow_symlinks=...)`. Onto an existing
+    /// file the copy is written beside it and renamed into place, so a
+    /// failure leaves the old content.
+    pub fn copyfile(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_shutil().call_copyfile(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+    }
+
+    /// `shutil.copymode(src, dst, follow_symlinks=...)`.
+    pub fn copymode(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_shutil().call_copymode(s, &src, &dst, follow_symlinks))
+    }
+
+    /// `shutil.copystat(src, dst, follow_symlinks=...)`.
+    pub fn copystat(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_shutil().call_copystat(s, &src, &dst, follow_symlinks))
+    }
+
+    /// `shutil.copy(src, dst, follow_symlinks=...)`: the path written.
+    pub fn copy(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_shutil().call_copy(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+    }
+
+    /// `shutil.copy2(src, dst, follow_symlinks=...)`: the path written.
+    pub fn copy2(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_shutil().call_copy2(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+    }
+
+    /// `shutil.copytree(src, dst, ...)`: every failure is collected into one
+    /// `shutil.Error` ([`crate::ErrorKind::ShutilError`]).
+    pub fn copytree(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, o: &CopytreeOptions) -> Result<FsPath> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| {
+            g.osbox_os_shutil().call_copytree(
+                s,
+                &src,
+                &dst,
+                o.symlinks,
+                o.ignore_patterns.as_deref(),
+                o.copy_function.into(),
+                o.ignore_dangling_symlinks,
+                o.dirs_exist_ok,
+            )
+        })
+        .map(FsPath::from)
+    }
+
+    /// `shutil.rmtree(path, ignore_errors=...)`: refuses a symbolic link at
+    /// the top and never follows one inside.
+    pub fn rmtree(&mut self, path: impl Into<FsPath>, ignore_errors: bool) -> Result<()> {
+        let path = p(path);
+        self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, ignore_errors))
+    }
+
+    /// `shutil.move(src, dst, copy_function=...)`: the final path. When a
+    /// rename is not possible, the source is removed only after its copy is
+    /// complete and synced.
+    pub fn move_(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, copy_function: CopyFunction) -> Result<FsPath> {
+        let (src, dst) = (p(src), p(dst));
+        self.call(|g, s| g.osbox_os_shutil().call_move_path(s, &src, &dst, copy_function.into())).map(FsPath::from)
+    }
+
+    /// `shutil.which(cmd, mode, path)`.
+    pub fn which(&mut self, cmd: impl Into<FsPath>, mode: i32, path: Option<FsPath>) -> Result<Option<FsPath>> {
+        let cmd = p(cmd);
+        let path = path.map(p);
+        self.run(|g, s| g.osbox_os_shutil().call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
+    }
+
+    /// `shutil.get_terminal_size(fallback)`: `(columns, lines)`.
+    pub fn get_terminal_size(&mut self, fallback: (i64, i64)) -> Result<(i64, i64)> {
+        self.run(|g, s| g.osbox_os_shutil().call_get_terminal_size(s, fallback))
+    }
+
+    /// `tempfile.gettempdir()`.
+    pub fn gettempdir(&mut self) -> Result<FsPath> {
+        self.call(|g, s| g.osbox_os_tempfile().call_gettempdir(s, false)).map(FsPath::from)
+    }
+
+    /// `tempfile.mkstemp(suffix, prefix, dir)`: `(fd, absolute path)`.
+    pub fn mkstemp(&mut self, suffix: Option<FsPath>, prefix: Option<FsPath>, dir: Option<FsPath>) -> Result<(i32, FsPath)> {
+        let (suffix, prefix, dir) = (suffix.map(p), prefix.map(p), dir.map(p));
+        self.call(|g, s| g.osbox_os_tempfile().call_mkstemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
+            .map(|(fd, path)| (fd, path.into()))
+    }
+
+    /// `tempfile.mkdtemp(suffix, prefix, dir)`.
+    pub fn mkdtemp(&mut self, suffix: Option<FsPath>, prefix: Option<FsPath>, dir: Option<FsPath>) -> Result<FsPath> {
+        let (suffix, prefix, dir) = (suffix.map(p), prefix.map(p), dir.map(p));
+        self.call(|g, s| g.osbox_os_tempfile().call_mkdtemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
+            .map(FsPath::from)
+    }
+
+    /// `tempfile.tempdir`: what `gettempdir` settled on, if it has run.
+    pub fn tempdir(&mut self) -> Result<Option<FsPath>> {
+        self.run(|g, s| g.osbox_os_tempfile().call_tempdir(s)).map(|d| d.map(FsPath::from))
+    }
+}
