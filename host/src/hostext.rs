@@ -98,6 +98,15 @@ impl Host for State {
         meta.map(|m| m.permissions().mode() & 0o7777).map_err(|e| code(&e))
     }
 
+    fn rename(&mut self, src: String, dst: String) -> Result<(), ErrorCode> {
+        let (from, from_rel) = locate(&self.grants, &src)?;
+        let (to, to_rel) = locate(&self.grants, &dst)?;
+        if from.read_only || to.read_only {
+            return Err(ErrorCode::ReadOnly);
+        }
+        from.dir.rename(&from_rel, &to.dir, &to_rel).map_err(|e| code(&e))
+    }
+
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))

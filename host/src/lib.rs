@@ -39,6 +39,7 @@ mod path;
 mod runtime;
 mod sandbox;
 mod shutil;
+mod tempfile;
 mod types;
 
 pub use error::{Error, ErrorKind, Result};
@@ -47,4 +48,5 @@ pub use path::FsPath;
 pub use runtime::Runtime;
 pub use sandbox::{Sandbox, SandboxBuilder};
 pub use shutil::{CopyFunction, CopytreeOptions};
+pub use tempfile::{NamedTemporaryFile, TemporaryDirectory};
 pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};

@@ -4,6 +4,8 @@
 mod api;
 mod cli;
 mod differential;
+mod faults;
+mod files;
 mod harness;
 mod sandbox;
 mod sequences;
