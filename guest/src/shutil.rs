@@ -20,6 +20,35 @@ use crate::sandbox::{self, resolve, Loc, Mount};
 use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
 use crate::Osbox;
 
+thread_local! {
+    /// The tree operation under way and how many files it has done, for
+    /// the host's progress display.
+    static PROGRESS: std::cell::Cell<(&'static str, u64)> = const { std::cell::Cell::new(("", 0)) };
+}
+
+/// Runs a tree operation named `op` (unless one is already under way, as
+/// copytree is inside move), reporting progress to the host.
+fn tracked<T>(op: &'static str, f: impl FnOnce() -> T) -> T {
+    let outer = PROGRESS.with(|p| p.get());
+    if outer.0.is_empty() {
+        PROGRESS.with(|p| p.set((op, 0)));
+    }
+    let r = f();
+    if outer.0.is_empty() {
+        PROGRESS.with(|p| p.set(("", 0)));
+    }
+    r
+}
+
+/// One more file done.
+fn tick() {
+    let (op, n) = PROGRESS.with(|p| p.get());
+    if !op.is_empty() {
+        PROGRESS.with(|p| p.set((op, n + 1)));
+        host::progress(op, n + 1);
+    }
+}
+
 const S_IFMT: u32 = 0o170000;
 const S_IFLNK: u32 = 0o120000;
 /// How much `copyfile` moves per read.
@@ -323,7 +352,9 @@ fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
             if is_dir {
                 copytree(&srcname, &dstname, t).map(|_| ())
             } else {
-                copy_with(t.function, &srcname, &dstname, true, t.sync).map(|_| ()).map_err(TreeError::Os)
+                let copied = copy_with(t.function, &srcname, &dstname, true, t.sync).map(|_| ());
+                tick();
+                copied.map_err(TreeError::Os)
             }
         })();
         match result {
@@ -378,6 +409,7 @@ fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, ignore: bool) -> Re
             handle(mount.changed(dir.remove_directory_at(&e.name)).map_err(|f| f.on(&name)))?;
         } else {
             handle(mount.changed(dir.unlink_file_at(&e.name)).map_err(|f| f.on(&name)))?;
+            tick();
         }
     }
     Ok(())
@@ -541,15 +573,15 @@ impl Guest for Osbox {
             dirs_exist_ok,
             sync: false,
         };
-        copytree_top(&src, &dst, &t)
+        tracked("copytree", || copytree_top(&src, &dst, &t))
     }
 
     fn rmtree(path: Fspath, ignore_errors: bool) -> Result<(), OsError> {
-        rmtree(&path, ignore_errors)
+        tracked("rmtree", || rmtree(&path, ignore_errors))
     }
 
     fn move_path(src: Fspath, dst: Fspath, copy_function: CopyFunction) -> Result<Fspath, OsError> {
-        move_(&src, &dst, copy_function)
+        tracked("move", || move_(&src, &dst, copy_function))
     }
 
     fn which(cmd: Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {

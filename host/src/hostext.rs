@@ -107,6 +107,12 @@ impl Host for State {
         from.dir.rename(&from_rel, &to.dir, &to_rel).map_err(|e| code(&e))
     }
 
+    fn progress(&mut self, operation: String, done: u64) {
+        if let Some(report) = &self.progress {
+            report(&operation, done);
+        }
+    }
+
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))

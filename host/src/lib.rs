@@ -46,7 +46,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use os::{Os, OsPath, WalkOptions};
 pub use path::FsPath;
 pub use runtime::Runtime;
-pub use sandbox::{Sandbox, SandboxBuilder};
+pub use sandbox::{ProgressFn, Sandbox, SandboxBuilder};
 pub use shutil::{CopyFunction, CopytreeOptions};
 pub use tempfile::{NamedTemporaryFile, TemporaryDirectory};
 pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};

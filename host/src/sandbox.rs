@@ -46,11 +46,16 @@ pub struct SandboxBuilder {
     grants: Vec<(PathBuf, String, bool)>,
     env: Vec<(String, String)>,
     cwd: Option<String>,
+    progress: Option<ProgressFn>,
 }
+
+/// Called with the operation (`copytree`, `rmtree`, `move`) and the files
+/// done so far, from the thread running the call.
+pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
 
 impl SandboxBuilder {
     pub(crate) fn new(runtime: Runtime) -> Self {
-        SandboxBuilder { runtime, grants: Vec::new(), env: Vec::new(), cwd: None }
+        SandboxBuilder { runtime, grants: Vec::new(), env: Vec::new(), cwd: None, progress: None }
     }
 
     /// Grants `host` read-write, seen by the guest at `guest` (`--dir HOST::GUEST`).
@@ -89,6 +94,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Reports the progress of long tree operations (`shutil.copytree`,
+    /// `rmtree`, `move`): `f(operation, files_done)` after each file.
+    pub fn on_progress(mut self, f: impl Fn(&str, u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
     /// Checks the policy and opens the granted directories.
     ///
     /// Fails with `FileNotFoundError`/`NotADirectoryError` for a host
@@ -118,7 +130,7 @@ impl SandboxBuilder {
             return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
         }
         let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
-        Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd })
+        Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd, progress: self.progress })
     }
 }
 
@@ -130,6 +142,7 @@ pub struct Sandbox {
     grants: Arc<Vec<Grant>>,
     env: Vec<(String, String)>,
     cwd: Option<String>,
+    progress: Option<ProgressFn>,
 }
 
 impl Sandbox {
@@ -148,7 +161,12 @@ impl Sandbox {
         if let Some(cwd) = &self.cwd {
             wasi.initial_cwd(cwd);
         }
-        let state = State { wasi: wasi.build(), table: ResourceTable::new(), grants: self.grants.clone() };
+        let state = State {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            grants: self.grants.clone(),
+            progress: self.progress.clone(),
+        };
         let inner = self.runtime.inner();
         let mut store = Store::new(&inner.engine, state);
         let instance = inner.pre.instantiate(&mut store).map_err(Error::sandbox)?;
@@ -162,6 +180,7 @@ pub(crate) struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     pub(crate) grants: Arc<Vec<Grant>>,
+    pub(crate) progress: Option<ProgressFn>,
 }
 
 impl WasiView for State {

@@ -155,3 +155,23 @@ fn warm_start_reuses_the_compiled_guest() {
     let after = std::fs::read_dir(cache.path()).unwrap().flatten().next().unwrap().metadata().unwrap().modified().unwrap();
     assert_eq!(before, after, "the second run read the cache instead of rewriting it");
 }
+
+#[test]
+fn tree_operations_show_progress_on_a_terminal_only() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    for i in 0..400 {
+        std::fs::write(dir.path().join(format!("src/f{i}")), "x").unwrap();
+    }
+    let g = grant(dir.path(), "/w");
+    // Not a terminal: only the result.
+    let out = osbox(&["--dir", &g, "call", "shutil.copytree", "/w/src", "/w/plain"], "");
+    assert_eq!(stdout(&out), "/w/plain\n");
+    assert!(out.stderr.is_empty());
+    // On a terminal (script gives the command a pseudo-terminal).
+    let cmd = format!("{} --dir {g} call shutil.copytree /w/src /w/shown", env!("CARGO_BIN_EXE_osbox"));
+    let out = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("copying") && text.contains("files"), "{text}");
+    assert!(text.trim_end().ends_with("/w/shown"), "{text}");
+}

@@ -155,3 +155,30 @@ fn move_across_file_systems_copies_then_removes() {
     assert_eq!(std::fs::read_to_string(shm.path().join("tree/sub/f")).unwrap(), "payload");
     assert!(snapshot(disk.path()).is_empty(), "the sources are gone once copied");
 }
+
+#[test]
+fn tree_operations_report_progress() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempdir();
+    for i in 0..25 {
+        let p = dir.path().join(format!("src/d{}/f{i}", i % 3));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "x").unwrap();
+    }
+    let seen: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+    let log = seen.clone();
+    let sandbox = runtime()
+        .sandbox()
+        .dir(dir.path(), "/work")
+        .on_progress(move |op, done| log.lock().unwrap().push((op.to_string(), done)))
+        .build()
+        .unwrap();
+    let mut os = sandbox.os().unwrap();
+    os.copytree("src", "dst", &CopytreeOptions::default()).unwrap();
+    os.rmtree("dst", false).unwrap();
+    let seen = seen.lock().unwrap();
+    let copies: Vec<u64> = seen.iter().filter(|(op, _)| op == "copytree").map(|(_, n)| *n).collect();
+    let removals: Vec<u64> = seen.iter().filter(|(op, _)| op == "rmtree").map(|(_, n)| *n).collect();
+    assert_eq!(copies, (1..=25).collect::<Vec<_>>());
+    assert_eq!(removals, (1..=25).collect::<Vec<_>>());
+}

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value};
 
-use osbox::{Error, Runtime, Sandbox, exec};
+use osbox::{Error, Runtime, Sandbox, SandboxBuilder, exec};
 
 /// Python's os module in a WebAssembly sandbox: only the granted
 /// directories exist, nothing else of the host is visible.
@@ -73,6 +73,11 @@ fn split_grant(spec: &str) -> (PathBuf, String) {
 
 impl SandboxOptions {
     fn build(&self) -> Result<Sandbox, Error> {
+        self.build_with(|b| b)
+    }
+
+    /// The sandbox, with `extra` applied to the builder last.
+    fn build_with(&self, extra: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Result<Sandbox, Error> {
         let runtime = Runtime::new()?;
         let mut b = runtime.sandbox();
         let mut first_guest = None;
@@ -95,7 +100,7 @@ impl SandboxOptions {
         if let Some(cwd) = self.cwd.clone().or(first_guest) {
             b = b.cwd(cwd);
         }
-        b.build()
+        extra(b).build()
     }
 }
 
@@ -113,8 +118,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let Some((key, value)) = k.split_once('=') else { bail!("--kwarg takes NAME=VALUE, not {k:?}") };
                 kw.insert(key.to_string(), parse_arg(value));
             }
-            let mut os = cli.sandbox.build()?.os()?;
+            let bar = render::progress_for(&name);
+            let sandbox = match &bar {
+                Some(bar) => {
+                    let bar = bar.clone();
+                    cli.sandbox.build_with(|b| b.on_progress(move |_, done| bar.set_position(done)))?
+                }
+                None => cli.sandbox.build()?,
+            };
+            let mut os = sandbox.os()?;
             let result = exec::call(&mut os, &name, args.iter().map(|a| parse_arg(a)).collect(), kw);
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
             match result {
                 Ok(value) if json => println!("{}", serde_json::json!({ "ok": value })),
                 Ok(value) => render::print(&name, &value),

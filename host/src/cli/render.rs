@@ -2,8 +2,33 @@
 //! stat, plain values otherwise.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use serde_json::Value;
+
+/// A progress display on stderr for the tree operations, when stderr is a
+/// terminal: files done, time and rate, cleared when the operation ends.
+pub fn progress_for(name: &str) -> Option<ProgressBar> {
+    let op = match name {
+        "shutil.copytree" => "copying",
+        "shutil.rmtree" => "removing",
+        "shutil.move" => "moving",
+        _ => return None,
+    };
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{spinner} {prefix} {pos} files [{elapsed}] {per_sec}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.set_prefix(op);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
 
 /// Prints a call's result for a person.
 pub fn print(name: &str, value: &Value) {
