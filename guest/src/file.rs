@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::error::{os_error, Fail};
-use crate::exports::osbox::os::file::Guest;
+use crate::exports::osbox::os::file::{File, Guest, GuestFile};
 use crate::fs::{stat_in, stat_loc};
 use crate::osbox::os::types::{ErrorCode, Fspath, OsError, StatResult};
 use crate::sandbox::{resolve, Loc, Mount};
@@ -279,30 +279,129 @@ fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
     }
 }
 
+/// `os.read` on an open file.
+fn read_file(file: &Shared, n: i64) -> Result<Vec<u8>, OsError> {
+    let n = nonneg(n)?;
+    let mut f = file.borrow_mut();
+    let data = f.read_at(n, f.offset).map_err(bare)?;
+    f.offset += data.len() as u64;
+    Ok(data)
+}
+
+/// `os.write` on an open file.
+fn write_file(file: &Shared, data: Vec<u8>) -> Result<u64, OsError> {
+    let mut f = file.borrow_mut();
+    if f.append && f.writable {
+        f.offset = f.size().map_err(bare)?;
+    }
+    let n = f.write_at(&data, f.offset).map_err(bare)?;
+    f.offset += n;
+    Ok(n)
+}
+
+/// `os.lseek` on an open file.
+fn lseek_file(file: &Shared, pos: i64, how: i32) -> Result<i64, OsError> {
+    let mut f = file.borrow_mut();
+    if matches!(f.target, Target::Stdio(_)) {
+        return Err(os_error(ErrorCode::InvalidSeek, None, None));
+    }
+    let base: i64 = match how {
+        0 => 0,
+        1 => f.offset as i64,
+        2 => f.size().map_err(bare)? as i64,
+        // The whole file is data: SEEK_DATA stays, SEEK_HOLE goes to the end.
+        3 | 4 => {
+            let size = f.size().map_err(bare)? as i64;
+            if pos < 0 || pos >= size {
+                return Err(os_error(ErrorCode::NoSuchDevice, None, None));
+            }
+            let to = if how == 3 { pos } else { size };
+            f.offset = to as u64;
+            return Ok(to);
+        }
+        _ => return Err(invalid()),
+    };
+    let to = base.checked_add(pos).filter(|t| *t >= 0).ok_or_else(invalid)?;
+    f.offset = to as u64;
+    Ok(to)
+}
+
+/// `os.fsync` on an open file.
+fn fsync_file(file: &Shared) -> Result<(), OsError> {
+    let f = file.borrow();
+    match &f.target {
+        Target::File { desc, .. } => desc.sync().map_err(|c| Fail::from(c).bare()),
+        _ => Err(invalid()),
+    }
+}
+
+/// `os.ftruncate` on an open file.
+fn ftruncate_file(file: &Shared, length: i64) -> Result<(), OsError> {
+    let length = nonneg(length)?;
+    let f = file.borrow();
+    if !f.writable || f.is_dir {
+        return Err(invalid());
+    }
+    match &f.target {
+        Target::File { desc, mount } => mount.changed(desc.set_size(length)).map_err(bare),
+        _ => Err(invalid()),
+    }
+}
+
+/// `os.fstat` on an open file.
+fn fstat_file(file: &Shared) -> Result<StatResult, OsError> {
+    let f = file.borrow();
+    fstat(&f).map_err(bare)
+}
+
+/// The `file` resource: an open file of its own, outside the table.
+pub struct FileResource(Shared);
+
+impl GuestFile for FileResource {
+    fn open(path: Fspath, flags: i32, _mode: u32) -> Result<File, OsError> {
+        let file = open(&path, flags).map_err(|f| f.on(&path))?;
+        Ok(File::new(FileResource(Rc::new(RefCell::new(file)))))
+    }
+
+    fn read(&self, n: i64) -> Result<Vec<u8>, OsError> {
+        read_file(&self.0, n)
+    }
+
+    fn write(&self, data: Vec<u8>) -> Result<u64, OsError> {
+        write_file(&self.0, data)
+    }
+
+    fn seek(&self, pos: i64, how: i32) -> Result<i64, OsError> {
+        lseek_file(&self.0, pos, how)
+    }
+
+    fn stat(&self) -> Result<StatResult, OsError> {
+        fstat_file(&self.0)
+    }
+
+    fn truncate(&self, length: i64) -> Result<(), OsError> {
+        ftruncate_file(&self.0, length)
+    }
+
+    fn sync(&self) -> Result<(), OsError> {
+        fsync_file(&self.0)
+    }
+}
+
 impl Guest for crate::Osbox {
+    type File = FileResource;
+
     fn open(path: Fspath, flags: i32, _mode: u32) -> Result<i32, OsError> {
         let file = open(&path, flags).map_err(|f| f.on(&path))?;
         insert(Rc::new(RefCell::new(file))).map_err(|f| f.on(&path))
     }
 
     fn read(fd: i32, n: i64) -> Result<Vec<u8>, OsError> {
-        let file = get(fd)?;
-        let n = nonneg(n)?;
-        let mut f = file.borrow_mut();
-        let data = f.read_at(n, f.offset).map_err(bare)?;
-        f.offset += data.len() as u64;
-        Ok(data)
+        read_file(&get(fd)?, n)
     }
 
     fn write(fd: i32, data: Vec<u8>) -> Result<u64, OsError> {
-        let file = get(fd)?;
-        let mut f = file.borrow_mut();
-        if f.append && f.writable {
-            f.offset = f.size().map_err(bare)?;
-        }
-        let n = f.write_at(&data, f.offset).map_err(bare)?;
-        f.offset += n;
-        Ok(n)
+        write_file(&get(fd)?, data)
     }
 
     fn pread(fd: i32, n: i64, offset: i64) -> Result<Vec<u8>, OsError> {
@@ -322,39 +421,11 @@ impl Guest for crate::Osbox {
     }
 
     fn lseek(fd: i32, pos: i64, how: i32) -> Result<i64, OsError> {
-        let file = get(fd)?;
-        let mut f = file.borrow_mut();
-        if matches!(f.target, Target::Stdio(_)) {
-            return Err(os_error(ErrorCode::InvalidSeek, None, None));
-        }
-        let base: i64 = match how {
-            0 => 0,
-            1 => f.offset as i64,
-            2 => f.size().map_err(bare)? as i64,
-            // The whole file is data: SEEK_DATA stays, SEEK_HOLE goes to the end.
-            3 | 4 => {
-                let size = f.size().map_err(bare)? as i64;
-                if pos < 0 || pos >= size {
-                    return Err(os_error(ErrorCode::NoSuchDevice, None, None));
-                }
-                let to = if how == 3 { pos } else { size };
-                f.offset = to as u64;
-                return Ok(to);
-            }
-            _ => return Err(invalid()),
-        };
-        let to = base.checked_add(pos).filter(|t| *t >= 0).ok_or_else(invalid)?;
-        f.offset = to as u64;
-        Ok(to)
+        lseek_file(&get(fd)?, pos, how)
     }
 
     fn fsync(fd: i32) -> Result<(), OsError> {
-        let file = get(fd)?;
-        let f = file.borrow();
-        match &f.target {
-            Target::File { desc, .. } => desc.sync().map_err(|c| Fail::from(c).bare()),
-            _ => Err(invalid()),
-        }
+        fsync_file(&get(fd)?)
     }
 
     fn fdatasync(fd: i32) -> Result<(), OsError> {
@@ -367,22 +438,11 @@ impl Guest for crate::Osbox {
     }
 
     fn ftruncate(fd: i32, length: i64) -> Result<(), OsError> {
-        let file = get(fd)?;
-        let length = nonneg(length)?;
-        let f = file.borrow();
-        if !f.writable || f.is_dir {
-            return Err(invalid());
-        }
-        match &f.target {
-            Target::File { desc, mount } => mount.changed(desc.set_size(length)).map_err(bare),
-            _ => Err(invalid()),
-        }
+        ftruncate_file(&get(fd)?, length)
     }
 
     fn fstat(fd: i32) -> Result<StatResult, OsError> {
-        let file = get(fd)?;
-        let f = file.borrow();
-        fstat(&f).map_err(bare)
+        fstat_file(&get(fd)?)
     }
 
     fn close(fd: i32) -> Result<(), OsError> {

@@ -33,6 +33,7 @@
 mod bindings;
 mod error;
 pub mod exec;
+mod file;
 mod hostext;
 mod os;
 mod path;
@@ -43,6 +44,7 @@ mod tempfile;
 mod types;
 
 pub use error::{Error, ErrorKind, Result};
+pub use file::File;
 pub use os::{Os, OsPath, WalkOptions};
 pub use path::FsPath;
 pub use runtime::Runtime;

@@ -182,3 +182,24 @@ fn tree_operations_report_progress() {
     assert_eq!(copies, (1..=25).collect::<Vec<_>>());
     assert_eq!(removals, (1..=25).collect::<Vec<_>>());
 }
+
+#[test]
+fn file_resource_reads_writes_and_closes() {
+    let dir = tempdir();
+    let mut os = work_os(dir.path());
+    let file = os.open_file("notes", O_RDWR | O_CREAT, 0o644).unwrap();
+    assert_eq!(file.write(&mut os, b"hello world").unwrap(), 11);
+    assert_eq!(file.seek(&mut os, 6, 0).unwrap(), 6);
+    assert_eq!(file.read(&mut os, 10).unwrap(), b"world");
+    file.truncate(&mut os, 5).unwrap();
+    file.sync(&mut os).unwrap();
+    assert_eq!(file.stat(&mut os).unwrap().st_size, 5);
+    // The resource is not a descriptor: os.open still gets 3.
+    assert_eq!(os.open("notes", 0, 0).unwrap(), 3);
+    file.close(&mut os).unwrap();
+    assert_eq!(std::fs::read(dir.path().join("notes")).unwrap(), b"hello");
+    let err = os.open_file("missing", 0, 0).unwrap_err();
+    assert_eq!(err.message(), "[Errno 2] No such file or directory: 'missing'");
+    let ro = os.open_file("notes", 0, 0).unwrap();
+    assert_eq!(ro.write(&mut os, b"x").unwrap_err().errno(), Some(9));
+}
