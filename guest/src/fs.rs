@@ -356,6 +356,18 @@ fn real_pair(src: &Fspath, dst: &Fspath) -> Result<(Beneath, Beneath), Fail> {
 
 fn symlink_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
     let target = crate::fspath::wasi_str(src.checked()?)?.to_string();
+    if target.starts_with('/') {
+        // WASI refuses absolute targets; Linux would first report a taken
+        // or unreachable destination, so those come first here too.
+        if stat_path(dst, false).is_ok() {
+            return Err(ErrorCode::Exist.into());
+        }
+        let parent = dst.like(posixpath::dirname(dst.as_bytes()));
+        if !parent.as_bytes().is_empty() && !isdir(&parent) {
+            return Err(ErrorCode::NoEntry.into());
+        }
+        return Err(ErrorCode::NotPermitted.into());
+    }
     match resolve(dst)? {
         Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),

@@ -464,12 +464,12 @@ fn dest_in_src(src: &Fspath, dst: &Fspath) -> bool {
     d.starts_with(&s)
 }
 
-fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Fspath, OsError> {
+fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Option<Fspath>, OsError> {
     let mut real_dst = dst.clone();
     if isdir(dst) {
         if samefile(src, dst) {
             <Osbox as Fs>::rename(src.clone(), dst.clone())?;
-            return Ok(dst.clone());
+            return Ok(None);
         }
         let trimmed: &[u8] = {
             let b = src.as_bytes();
@@ -483,7 +483,7 @@ fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Fspath, O
         }
     }
     if <Osbox as Fs>::rename(src.clone(), real_dst.clone()).is_ok() {
-        return Ok(real_dst);
+        return Ok(Some(real_dst));
     }
     if islink(src) {
         let linkto = <Osbox as Fs>::readlink(src.clone())?;
@@ -501,7 +501,7 @@ fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Fspath, O
         copy_with(function, src, &real_dst, true, true)?;
         <Osbox as Fs>::remove(src.clone())?;
     }
-    Ok(real_dst)
+    Ok(Some(real_dst))
 }
 
 fn which(cmd: &Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {
@@ -580,7 +580,7 @@ impl Guest for Osbox {
         tracked("rmtree", || rmtree(&path, ignore_errors))
     }
 
-    fn move_path(src: Fspath, dst: Fspath, copy_function: CopyFunction) -> Result<Fspath, OsError> {
+    fn move_path(src: Fspath, dst: Fspath, copy_function: CopyFunction) -> Result<Option<Fspath>, OsError> {
         tracked("move", || move_(&src, &dst, copy_function))
     }
 

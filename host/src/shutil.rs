@@ -98,12 +98,19 @@ impl Os {
         self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, ignore_errors))
     }
 
-    /// `shutil.move(src, dst, copy_function=...)`: the final path. When a
-    /// rename is not possible, the source is removed only after its copy is
-    /// complete and synced.
-    pub fn move_(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, copy_function: CopyFunction) -> Result<FsPath> {
+    /// `shutil.move(src, dst, copy_function=...)`: the final path, or `None`
+    /// as CPython 3.11 answers when `dst` is a directory that is `src`. When
+    /// a rename is not possible, the source is removed only after its copy
+    /// is complete and synced.
+    pub fn move_(
+        &mut self,
+        src: impl Into<FsPath>,
+        dst: impl Into<FsPath>,
+        copy_function: CopyFunction,
+    ) -> Result<Option<FsPath>> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_move_path(s, &src, &dst, copy_function.into())).map(FsPath::from)
+        self.call(|g, s| g.osbox_os_shutil().call_move_path(s, &src, &dst, copy_function.into()))
+            .map(|r| r.map(FsPath::from))
     }
 
     /// `shutil.which(cmd, mode, path)`.

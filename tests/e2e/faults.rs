@@ -87,7 +87,7 @@ fn copyfile_onto_an_existing_file_on_a_full_disk_keeps_the_old_content() {
     for attempt in [
         os.copyfile("/disk/new", "/small/config", true),
         os.copy2("/disk/new", "/small/config", true),
-        os.move_("/disk/new", "/small/config", CopyFunction::Copy2),
+        os.move_("/disk/new", "/small/config", CopyFunction::Copy2).map(|_| "moved".into()),
     ] {
         let err = attempt.unwrap_err();
         assert_eq!(err.errno(), Some(28), "{err}");

@@ -75,7 +75,7 @@ fn copytree_move_and_rmtree_through_the_api() {
     assert!(!dir.path().join("dst/skip.tmp").exists());
     let err = os.copytree("src", "dst", &opts).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::FileExists);
-    assert_eq!(os.move_("dst", "moved", CopyFunction::Copy2).unwrap(), "moved");
+    assert_eq!(os.move_("dst", "moved", CopyFunction::Copy2).unwrap().unwrap(), "moved");
     assert_eq!(os.copy2("src/a", "moved", true).unwrap(), "moved/a");
     os.rmtree("moved", false).unwrap();
     assert!(!dir.path().join("moved").exists());
@@ -149,8 +149,8 @@ fn move_across_file_systems_copies_then_removes() {
     let mut os = runtime().sandbox().dir(disk.path(), "/disk").dir(shm.path(), "/shm").build().unwrap().os().unwrap();
     let err = os.rename("/disk/file", "/shm/file").unwrap_err();
     assert_eq!(err.errno(), Some(18), "the grants are on different file systems: {err}");
-    assert_eq!(os.move_("/disk/file", "/shm", CopyFunction::Copy2).unwrap(), "/shm/file");
-    assert_eq!(os.move_("/disk/tree", "/shm/tree", CopyFunction::Copy2).unwrap(), "/shm/tree");
+    assert_eq!(os.move_("/disk/file", "/shm", CopyFunction::Copy2).unwrap().unwrap(), "/shm/file");
+    assert_eq!(os.move_("/disk/tree", "/shm/tree", CopyFunction::Copy2).unwrap().unwrap(), "/shm/tree");
     assert_eq!(std::fs::read_to_string(shm.path().join("file")).unwrap(), "single");
     assert_eq!(std::fs::read_to_string(shm.path().join("tree/sub/f")).unwrap(), "payload");
     assert!(snapshot(disk.path()).is_empty(), "the sources are gone once copied");

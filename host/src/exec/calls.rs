@@ -258,7 +258,8 @@ pub static CALLS: &[Def] = &[
         os.get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l]))
     }},
     Def { name: "shutil.move", params: &["src", "dst", "copy_function"], run: |os, a| {
-        os.move_(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?).map(|p| json::path(&p))
+        let moved = os.move_(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?)?;
+        Ok(moved.as_ref().map_or(Value::Null, json::path))
     }},
     Def { name: "shutil.rmtree", params: &["path", "ignore_errors", "onerror", "dir_fd"], run: |os, a| {
         a.unsupported_unless_none("onerror")?;
