@@ -85,6 +85,11 @@ def decode(v, pm):
             return shutil.ignore_patterns(*v["$ignore_patterns"])
         if len(v) == 1 and "$callable" in v:
             return resolve(v["$callable"])
+        if len(v) == 1 and "$fdopen" in v:
+            # A file object over an open descriptor, left open afterwards;
+            # it flushes when the call is done with it.
+            fd, mode = v["$fdopen"]
+            return os.fdopen(fd, mode, closefd=False)
         return {k: decode(x, pm) for k, x in v.items()}
     if isinstance(v, list):
         # The protocol maps tuples and lists alike to arrays; a tuple is

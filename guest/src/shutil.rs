@@ -379,18 +379,35 @@ fn copytree_top(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, OsError>
 
 /// The descriptor-relative removal of CPython's `_rmtree_safe_fd`: a
 /// directory swapped for a link during the walk is never followed.
-fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, ignore: bool) -> Result<(), OsError> {
-    let handle = |r: Result<(), OsError>| if ignore { Ok(()) } else { r };
+/// What rmtree does with an error: raise it, or note it and go on.
+struct OnError {
+    ignore: bool,
+    skipped: Vec<OsError>,
+}
+
+impl OnError {
+    fn handle(&mut self, r: Result<(), OsError>) -> Result<(), OsError> {
+        match r {
+            Err(e) if self.ignore => {
+                self.skipped.push(e);
+                Ok(())
+            }
+            r => r,
+        }
+    }
+}
+
+fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
     let stream = match dir.read_directory() {
         Ok(s) => s,
-        Err(c) => return handle(Err(Fail::from(c).on(path))),
+        Err(c) => return on.handle(Err(Fail::from(c).on(path))),
     };
     let mut entries = Vec::new();
     loop {
         match stream.read_directory_entry() {
             Ok(Some(e)) => entries.push(e),
             Ok(None) => break,
-            Err(c) => return handle(Err(Fail::from(c).on(path))),
+            Err(c) => return on.handle(Err(Fail::from(c).on(path))),
         }
     }
     for e in entries {
@@ -400,38 +417,44 @@ fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, ignore: bool) -> Re
             let sub = match dir.open_at(PathFlags::empty(), &e.name, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
                 Ok(d) => d,
                 Err(c) => {
-                    handle(Err(Fail::from(c).on(&name)))?;
+                    on.handle(Err(Fail::from(c).on(&name)))?;
                     continue;
                 }
             };
-            rmtree_fd(&sub, mount, &fullname, ignore)?;
+            rmtree_fd(&sub, mount, &fullname, on)?;
             drop(sub);
-            handle(mount.changed(dir.remove_directory_at(&e.name)).map_err(|f| f.on(&name)))?;
+            on.handle(mount.changed(dir.remove_directory_at(&e.name)).map_err(|f| f.on(&name)))?;
         } else {
-            handle(mount.changed(dir.unlink_file_at(&e.name)).map_err(|f| f.on(&name)))?;
+            on.handle(mount.changed(dir.unlink_file_at(&e.name)).map_err(|f| f.on(&name)))?;
             tick();
         }
     }
     Ok(())
 }
 
-fn rmtree(path: &Fspath, ignore: bool) -> Result<(), OsError> {
-    let handle = |r: Result<(), OsError>| if ignore { Ok(()) } else { r };
+/// `shutil.rmtree`; the errors it skipped when `ignore`.
+fn rmtree(path: &Fspath, ignore: bool) -> Result<Vec<OsError>, OsError> {
+    let mut on = OnError { ignore, skipped: Vec::new() };
+    rmtree_top(path, &mut on)?;
+    Ok(on.skipped)
+}
+
+fn rmtree_top(path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
     let st = match <Osbox as Fs>::stat(path.clone(), false) {
         Ok(st) => st,
-        Err(e) => return handle(Err(e)),
+        Err(e) => return on.handle(Err(e)),
     };
     if st.mode & S_IFMT == S_IFLNK {
         if let Err(e) = <Osbox as Fs>::stat(path.clone(), true) {
-            return handle(Err(e));
+            return on.handle(Err(e));
         }
-        return handle(Err(exception(Exception::OsError, "Cannot call rmtree on a symbolic link")));
+        return on.handle(Err(exception(Exception::OsError, "Cannot call rmtree on a symbolic link")));
     }
     match resolve(path).map_err(|f| f.on(path))? {
-        Loc::Virtual { .. } => handle(Err(os_error(ErrorCode::Busy, Some(path), None))),
+        Loc::Virtual { .. } => on.handle(Err(os_error(ErrorCode::Busy, Some(path), None))),
         Loc::Real { mount, rel } => {
             if !is_dir_mode(st.mode) {
-                return handle(Err(os_error(ErrorCode::NotDirectory, Some(path), None)));
+                return on.handle(Err(os_error(ErrorCode::NotDirectory, Some(path), None)));
             }
             let opened;
             let dir = if rel == "." {
@@ -442,11 +465,11 @@ fn rmtree(path: &Fspath, ignore: bool) -> Result<(), OsError> {
                         opened = d;
                         &opened
                     }
-                    Err(c) => return handle(Err(Fail::from(c).on(path))),
+                    Err(c) => return on.handle(Err(Fail::from(c).on(path))),
                 }
             };
-            rmtree_fd(dir, mount, path, ignore)?;
-            handle(<Osbox as Fs>::rmdir(path.clone()))
+            rmtree_fd(dir, mount, path, on)?;
+            on.handle(<Osbox as Fs>::rmdir(path.clone()))
         }
     }
 }
@@ -576,12 +599,26 @@ impl Guest for Osbox {
         tracked("copytree", || copytree_top(&src, &dst, &t))
     }
 
-    fn rmtree(path: Fspath, ignore_errors: bool) -> Result<(), OsError> {
+    fn rmtree(path: Fspath, ignore_errors: bool) -> Result<Vec<OsError>, OsError> {
         tracked("rmtree", || rmtree(&path, ignore_errors))
     }
 
     fn move_path(src: Fspath, dst: Fspath, copy_function: CopyFunction) -> Result<Option<Fspath>, OsError> {
         tracked("move", || move_(&src, &dst, copy_function))
+    }
+
+    fn copyfileobj(fsrc: i32, fdst: i32, length: i64) -> Result<(), OsError> {
+        let length = if length > 0 { length } else { 64 * 1024 };
+        loop {
+            let buf = <Osbox as File>::read(fsrc, length)?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let mut done = 0;
+            while done < buf.len() {
+                done += <Osbox as File>::write(fdst, buf[done..].to_vec())? as usize;
+            }
+        }
     }
 
     fn which(cmd: Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {

@@ -1,7 +1,7 @@
 //! `shutil` on [`Os`]: copying, moving and removing files and trees.
 
 use crate::bindings::exports::osbox::os::shutil::CopyFunction as WitCopy;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::os::{Os, p};
 use crate::path::FsPath;
 
@@ -95,7 +95,22 @@ impl Os {
     /// the top and never follows one inside.
     pub fn rmtree(&mut self, path: impl Into<FsPath>, ignore_errors: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, ignore_errors))
+        self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, ignore_errors)).map(drop)
+    }
+
+    /// `shutil.rmtree(path, onexc=...)`: removes what it can, calling
+    /// `onexc` with each error in the order CPython would, and goes on.
+    pub fn rmtree_onexc(&mut self, path: impl Into<FsPath>, mut onexc: impl FnMut(Error)) -> Result<()> {
+        let path = p(path);
+        let skipped = self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, true))?;
+        skipped.into_iter().for_each(|e| onexc(e.into()));
+        Ok(())
+    }
+
+    /// `shutil.copyfileobj(fsrc, fdst, length)` on two open descriptors
+    /// (`length` 0: 64 KiB at a time).
+    pub fn copyfileobj(&mut self, fsrc: i32, fdst: i32, length: i64) -> Result<()> {
+        self.call(|g, s| g.osbox_os_shutil().call_copyfileobj(s, fsrc, fdst, length))
     }
 
     /// `shutil.move(src, dst, copy_function=...)`: the final path, or `None`

@@ -203,3 +203,25 @@ fn file_resource_reads_writes_and_closes() {
     let ro = os.open_file("notes", 0, 0).unwrap();
     assert_eq!(ro.write(&mut os, b"x").unwrap_err().errno(), Some(9));
 }
+
+#[test]
+fn rmtree_onexc_sees_every_error_and_goes_on() {
+    let dir = tempdir();
+    for p in ["t/a", "t/b", "t/sub/c"] {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "x").unwrap();
+    }
+    let before = snapshot(dir.path());
+    let mut os = runtime().sandbox().ro_dir(dir.path(), "/ro").build().unwrap().os().unwrap();
+    let mut seen = Vec::new();
+    os.rmtree_onexc("/ro/t", |e| seen.push((e.errno(), e.filename().map(|f| f.to_string())))).unwrap();
+    // Three files, the subdirectory and the top: each refused, each reported.
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    assert!(seen.iter().all(|(errno, _)| *errno == Some(30)));
+    assert!(seen.contains(&(Some(30), Some("c".into()))), "inner errors name the entry, as CPython's: {seen:?}");
+    assert_eq!(seen.last().unwrap().1.as_deref(), Some("/ro/t"));
+    let err = os.rmtree("/ro/t", false).unwrap_err();
+    assert_eq!(err.errno(), Some(30));
+    assert_eq!(snapshot(dir.path()), before);
+}

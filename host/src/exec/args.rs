@@ -185,6 +185,17 @@ impl Args {
         })
     }
 
+    /// A file object: `{"$fdopen": [fd, mode]}` (`os.fdopen(fd, mode)`) is
+    /// the descriptor it wraps.
+    pub fn file_object(&self, name: &str) -> Result<i32> {
+        let v = self.required(name)?;
+        v.get("$fdopen")
+            .and_then(|f| f.get(0))
+            .and_then(Value::as_i64)
+            .and_then(|fd| i32::try_from(fd).ok())
+            .ok_or_else(|| Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute 'read'", json::type_name(v))))
+    }
+
     /// A `bytes` argument (`{"$bytes": ...}`).
     pub fn bytes(&self, name: &str) -> Result<Vec<u8>> {
         let v = self.required(name)?;

@@ -229,6 +229,9 @@ pub static CALLS: &[Def] = &[
     Def { name: "shutil.copyfile", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
         os.copyfile(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
     }},
+    Def { name: "shutil.copyfileobj", params: &["fsrc", "fdst", "length"], run: |os, a| {
+        os.copyfileobj(a.file_object("fsrc")?, a.file_object("fdst")?, a.int("length", Some(0))?).map(unit)
+    }},
     Def { name: "shutil.copymode", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
         os.copymode(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
     }},
