@@ -21,6 +21,7 @@ mod path;
 pub mod posixpath;
 mod sandbox;
 mod strerror;
+mod system;
 mod tempfile;
 mod shutil;
 

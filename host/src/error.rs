@@ -52,6 +52,8 @@ pub enum ErrorKind {
     ShutilError,
     /// `shutil.SameFileError`.
     SameFile,
+    /// `OverflowError`.
+    Overflow,
     /// The sandbox itself failed (a trap, a setup error); it cannot be used
     /// again. No Python exception corresponds.
     Sandbox,
@@ -81,6 +83,7 @@ impl ErrorKind {
             ErrorKind::Memory => "MemoryError",
             ErrorKind::ShutilError => "shutil.Error",
             ErrorKind::SameFile => "shutil.SameFileError",
+            ErrorKind::Overflow => "OverflowError",
             ErrorKind::Sandbox => "SandboxError",
         }
     }
@@ -190,6 +193,7 @@ impl From<OsError> for Error {
             WitException::MemoryError => ErrorKind::Memory,
             WitException::ShutilError => ErrorKind::ShutilError,
             WitException::SameFileError => ErrorKind::SameFile,
+            WitException::OverflowError => ErrorKind::Overflow,
         };
         Error(Box::new(Exception {
             kind,

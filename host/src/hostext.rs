@@ -8,7 +8,7 @@ use cap_std::fs::{Dir, Permissions};
 use cap_std::fs::PermissionsExt;
 
 use crate::bindings::osbox::os::host::Host;
-use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult as Statvfs};
+use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult as Statvfs, UnameResult};
 use crate::sandbox::{Grant, State};
 
 /// An `io::Error` from cap-std as a WIT error code, by its Linux errno.
@@ -113,9 +113,58 @@ impl Host for State {
         }
     }
 
+    fn system_info(&mut self) -> (UnameResult, u32) {
+        let u = rustix::system::uname();
+        let text = |s: &std::ffi::CStr| s.to_string_lossy().into_owned();
+        let uname = UnameResult {
+            sysname: text(u.sysname()),
+            nodename: text(u.nodename()),
+            release: text(u.release()),
+            version: text(u.version()),
+            machine: text(u.machine()),
+        };
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        (uname, cpus)
+    }
+
+    fn pids(&mut self) -> (i32, i32) {
+        (self.pid, std::process::id() as i32)
+    }
+
+    fn local_zone(&mut self, seconds: i64) -> (i64, String, bool) {
+        local_zone(seconds)
+    }
+
+    fn terminal_size(&mut self, _fd: i32) -> Result<(u32, u32), ErrorCode> {
+        // The sandbox's standard streams are pipes or nothing in every way
+        // osbox runs it today: never a terminal.
+        Err(ErrorCode::NoTty)
+    }
+
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))
+    }
+}
+
+/// The host's time zone at `seconds`: offset east of UTC, abbreviation,
+/// summer time.
+fn local_zone(seconds: i64) -> (i64, String, bool) {
+    let t: libc::time_t = seconds as libc::time_t;
+    // SAFETY: localtime_r writes only into `tm`, which lives on this stack,
+    // and reads the time zone the process set up; tm_zone points into
+    // libc's static zone names, copied out before returning.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return (0, "UTC".into(), false);
+        }
+        let zone = if tm.tm_zone.is_null() {
+            String::from("UTC")
+        } else {
+            std::ffi::CStr::from_ptr(tm.tm_zone).to_string_lossy().into_owned()
+        };
+        (tm.tm_gmtoff as i64, zone, tm.tm_isdst > 0)
     }
 }
 

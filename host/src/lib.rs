@@ -40,6 +40,7 @@ mod path;
 mod runtime;
 mod sandbox;
 mod shutil;
+mod system;
 mod tempfile;
 mod types;
 
@@ -50,5 +51,6 @@ pub use path::FsPath;
 pub use runtime::Runtime;
 pub use sandbox::{ProgressFn, Sandbox, SandboxBuilder};
 pub use shutil::{CopyFunction, CopytreeOptions};
+pub use system::{StructTime, Uname};
 pub use tempfile::{NamedTemporaryFile, TemporaryDirectory};
 pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};

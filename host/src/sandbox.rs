@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
@@ -130,7 +131,10 @@ impl SandboxBuilder {
             return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
         }
         let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
-        Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd, progress: self.progress })
+        // A process id of its own, stable for the sandbox's life.
+        static NEXT_PID: AtomicI32 = AtomicI32::new(1000);
+        let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+        Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd, progress: self.progress, pid })
     }
 }
 
@@ -143,6 +147,7 @@ pub struct Sandbox {
     env: Vec<(String, String)>,
     cwd: Option<String>,
     progress: Option<ProgressFn>,
+    pid: i32,
 }
 
 impl Sandbox {
@@ -166,6 +171,7 @@ impl Sandbox {
             table: ResourceTable::new(),
             grants: self.grants.clone(),
             progress: self.progress.clone(),
+            pid: self.pid,
         };
         let inner = self.runtime.inner();
         let mut store = Store::new(&inner.engine, state);
@@ -181,6 +187,8 @@ pub(crate) struct State {
     table: ResourceTable,
     pub(crate) grants: Arc<Vec<Grant>>,
     pub(crate) progress: Option<ProgressFn>,
+    /// `os.getpid()` in this sandbox.
+    pub(crate) pid: i32,
 }
 
 impl WasiView for State {

@@ -9,3 +9,4 @@ mod files;
 mod harness;
 mod sandbox;
 mod sequences;
+mod system;

@@ -239,6 +239,49 @@ impl Args {
         }
     }
 
+    /// A float argument (an int is taken as Python takes it).
+    pub fn float(&self, name: &str) -> Result<f64> {
+        match self.required(name)? {
+            Value::Number(n) => Ok(n.as_f64().unwrap_or_default()),
+            v => Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(v)))),
+        }
+    }
+
+    /// An optional float (`None` or absent: `None`).
+    pub fn opt_float(&self, name: &str) -> Result<Option<f64>> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.float(name).map(Some),
+        }
+    }
+
+    /// A `struct_time` given as a 9-item array; `None` when absent.
+    pub fn struct_time(&self, name: &str, zone: &crate::StructTime) -> Result<Option<crate::StructTime>> {
+        let Some(v) = self.get(name) else { return Ok(None) };
+        let items = v.as_array().ok_or_else(|| type_error("Tuple or struct_time argument required".to_string()))?;
+        if items.len() != 9 {
+            return Err(type_error(format!("{}(): illegal time tuple argument", self.func)));
+        }
+        if let Some(bad) = items.iter().find(|i| !i.is_i64()) {
+            return Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(bad))));
+        }
+        let n = |i: usize| items[i].as_i64().unwrap_or_default();
+        let small = |i: usize| i32::try_from(n(i)).map_err(|_| Error::new(ErrorKind::Overflow, "Python int too large to convert to C int"));
+        Ok(Some(crate::StructTime {
+            tm_year: n(0),
+            tm_mon: small(1)?,
+            tm_mday: small(2)?,
+            tm_hour: small(3)?,
+            tm_min: small(4)?,
+            tm_sec: small(5)?,
+            tm_wday: small(6)?,
+            tm_yday: small(7)?,
+            tm_isdst: small(8)?,
+            tm_zone: zone.tm_zone.clone(),
+            tm_gmtoff: zone.tm_gmtoff,
+        }))
+    }
+
     /// A `str` argument (environment names and values).
     pub fn string(&self, name: &str) -> Result<String> {
         match self.required(name)? {

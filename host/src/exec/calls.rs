@@ -48,6 +48,7 @@ pub static CALLS: &[Def] = &[
     }},
     Def { name: "os.close", params: &["fd"], run: |os, a| os.close(a.fd("fd")?).map(unit) },
     Def { name: "os.closerange", params: &["fd_low", "fd_high"], run: |os, a| os.closerange(a.fd("fd_low")?, a.fd("fd_high")?).map(unit) },
+    Def { name: "os.cpu_count", params: &[], run: |os, _| os.cpu_count().map(|n| n.map_or(Value::Null, Value::from)) },
     Def { name: "os.dup", params: &["fd"], run: |os, a| os.dup(a.fd("fd")?).map(Value::from) },
     Def { name: "os.environ.__contains__", params: &["key"], run: |os, a| {
         Ok(Value::Bool(os.getenv(&a.string("key")?)?.is_some()))
@@ -75,12 +76,18 @@ pub static CALLS: &[Def] = &[
     Def { name: "os.fstat", params: &["fd"], run: |os, a| os.fstat(a.fd("fd")?).map(|s| json::stat(&s)) },
     Def { name: "os.fsync", params: &["fd"], run: |os, a| os.fsync(a.fd("fd")?).map(unit) },
     Def { name: "os.ftruncate", params: &["fd", "length"], run: |os, a| os.ftruncate(a.fd("fd")?, a.int("length", None)?).map(unit) },
+    Def { name: "os.get_terminal_size", params: &["fd"], run: |os, a| {
+        let fd = if a.get("fd").is_some() { a.fd("fd")? } else { 1 };
+        os.get_terminal_size_of(fd).map(|(c, l)| json!([c, l]))
+    }},
     Def { name: "os.getcwd", params: &[], run: |os, _| os.getcwd().map(Value::String) },
     Def { name: "os.getcwdb", params: &[], run: |os, _| os.getcwdb().map(|b| json::bytes(&b)) },
     Def { name: "os.getenv", params: &["key", "default"], run: |os, a| {
         let found = os.getenv(&a.string("key")?)?;
         Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
     }},
+    Def { name: "os.getpid", params: &[], run: |os, _| os.getpid().map(Value::from) },
+    Def { name: "os.getppid", params: &[], run: |os, _| os.getppid().map(Value::from) },
     Def { name: "os.isatty", params: &["fd"], run: |os, a| os.isatty(a.fd("fd")?).map(Value::Bool) },
     Def { name: "os.link", params: &["src", "dst", "src_dir_fd", "dst_dir_fd", "follow_symlinks"], run: |os, a| {
         a.unsupported_unless_none("src_dir_fd")?;
@@ -203,11 +210,13 @@ pub static CALLS: &[Def] = &[
         os.symlink(a.path("src")?, a.path("dst")?).map(unit)
     }},
     Def { name: "os.truncate", params: &["path", "length"], run: |os, a| os.truncate(a.path("path")?, a.int("length", None)?).map(unit) },
+    Def { name: "os.uname", params: &[], run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine])) },
     Def { name: "os.unlink", params: &["path", "dir_fd"], run: |os, a| {
         a.unsupported_unless_none("dir_fd")?;
         os.unlink(a.path("path")?).map(unit)
     }},
     Def { name: "os.unsetenv", params: &["name"], run: |os, a| os.unsetenv(&a.string("name")?).map(unit) },
+    Def { name: "os.urandom", params: &["size"], run: |os, a| os.urandom(a.int("size", None)?).map(|b| json::bytes(&b)) },
     Def { name: "os.utime", params: &["path", "times", "ns", "dir_fd", "follow_symlinks"], run: |os, a| {
         a.unsupported_unless_none("dir_fd")?;
         let ns = utime_ns(a)?;
@@ -220,6 +229,13 @@ pub static CALLS: &[Def] = &[
         Ok(Value::Array(steps.iter().map(json::walk_step).collect()))
     }},
     Def { name: "os.write", params: &["fd", "data"], run: |os, a| os.write(a.fd("fd")?, &a.bytes("data")?).map(Value::from) },
+    Def { name: "platform.machine", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.machine)) },
+    Def { name: "platform.node", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.nodename)) },
+    Def { name: "platform.release", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.release)) },
+    Def { name: "platform.system", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.sysname)) },
+    // The sixth field, processor, is what Linux's `uname -p` gives CPython: empty.
+    Def { name: "platform.uname", params: &[], run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine, ""])) },
+    Def { name: "platform.version", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.version)) },
     Def { name: "shutil.copy", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
         os.copy(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
     }},
@@ -283,6 +299,22 @@ pub static CALLS: &[Def] = &[
         a.flag("text", false)?;
         os.mkstemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|(fd, p)| json!([fd, json::path(&p)]))
     }},
+
+    Def { name: "time.gmtime", params: &["secs"], run: |os, a| os.gmtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)) },
+    Def { name: "time.localtime", params: &["secs"], run: |os, a| os.localtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)) },
+    Def { name: "time.monotonic", params: &[], run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
+    Def { name: "time.monotonic_ns", params: &[], run: |os, _| os.monotonic_ns().map(Value::from) },
+    Def { name: "time.perf_counter", params: &[], run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
+    Def { name: "time.perf_counter_ns", params: &[], run: |os, _| os.monotonic_ns().map(Value::from) },
+    Def { name: "time.sleep", params: &["secs"], run: |os, a| os.sleep(a.float("secs")?).map(unit) },
+    Def { name: "time.strftime", params: &["format", "t"], run: |os, a| {
+        let format = a.string("format")?;
+        let zone = os.localtime(None)?;
+        let t = a.struct_time("t", &zone)?;
+        os.strftime(&format, t.as_ref()).map(Value::String)
+    }},
+    Def { name: "time.time", params: &[], run: |os, _| os.time_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
+    Def { name: "time.time_ns", params: &[], run: |os, _| os.time_ns().map(Value::from) },
 ];
 
 /// `os.utime`'s `times` (float or int seconds, floored to nanoseconds as
@@ -327,6 +359,7 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.defpath" | "os.path.defpath" => json!("/bin:/usr/bin"),
         "os.devnull" | "os.path.devnull" => json!("/dev/null"),
         "os.name" => json!("posix"),
+        "sys.platform" => json!("wasi"),
         "os.O_RDONLY" => json!(0),
         "os.O_WRONLY" => json!(1),
         "os.O_RDWR" => json!(2),

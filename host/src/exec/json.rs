@@ -60,6 +60,11 @@ pub fn walk_step(s: &WalkStep) -> Value {
     json!([path(&s.dirpath), paths(&s.dirnames), paths(&s.filenames)])
 }
 
+/// `time.struct_time` as its nine-item tuple.
+pub fn struct_time(t: &crate::StructTime) -> Value {
+    json!([t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, t.tm_wday, t.tm_yday, t.tm_isdst])
+}
+
 /// An exception as the protocol's `error` object.
 pub fn error(e: &Error) -> Value {
     let mut m = Map::new();
