@@ -243,7 +243,14 @@ impl Guest for Osbox {
 
     fn urandom(n: i64) -> Result<Vec<u8>, OsError> {
         let n = u64::try_from(n).map_err(|_| value_error("negative argument not allowed"))?;
-        Ok(crate::wasi::random::random::get_random_bytes(n))
+        // The host caps one request; larger ones come in pieces.
+        const PIECE: u64 = 1 << 20;
+        let mut out = Vec::with_capacity(n.min(PIECE) as usize);
+        while (out.len() as u64) < n {
+            let want = (n - out.len() as u64).min(PIECE);
+            out.extend(crate::wasi::random::random::get_random_bytes(want));
+        }
+        Ok(out)
     }
 
     fn get_terminal_size(fd: i32) -> Result<(u32, u32), OsError> {
@@ -270,7 +277,15 @@ impl Guest for Osbox {
         if ns > u64::MAX as f64 {
             return Err(exception(Exception::OverflowError, "sleep length is too large"));
         }
-        monotonic_clock::subscribe_duration(ns as u64).block();
+        // In slices, so that the sandbox's time limit can end a long sleep:
+        // the host checks it whenever the guest runs.
+        const SLICE: u64 = 10_000_000;
+        let mut left = ns as u64;
+        while left > 0 {
+            let step = left.min(SLICE);
+            monotonic_clock::subscribe_duration(step).block();
+            left -= step;
+        }
         Ok(())
     }
 

@@ -27,9 +27,12 @@ use crate::types::{DirEntry, Stat, Statvfs, WalkStep};
 /// If the guest traps, the instance is gone: every later call fails with
 /// [`ErrorKind::Sandbox`], and a new one comes from [`crate::Sandbox::os`].
 pub struct Os {
+    /// Keeps the runtime, and with it the epoch ticker, alive.
+    _runtime: crate::Runtime,
     store: Store<State>,
     guest: bindings::Os,
-    dead: Option<String>,
+    /// Why the instance ended, once a call trapped.
+    dead: Option<(ErrorKind, String)>,
 }
 
 /// Options of [`Os::walk`], as `os.walk`'s keyword arguments.
@@ -52,23 +55,29 @@ pub(crate) fn p(path: impl Into<FsPath>) -> Fspath {
 }
 
 impl Os {
-    pub(crate) fn new(store: Store<State>, guest: bindings::Os) -> Self {
-        Os { store, guest, dead: None }
+    pub(crate) fn new(runtime: crate::Runtime, store: Store<State>, guest: bindings::Os) -> Self {
+        Os { _runtime: runtime, store, guest, dead: None }
     }
 
     /// Why the instance ended, if a call trapped.
     pub fn died(&self) -> Option<Error> {
-        self.dead.as_ref().map(|why| Error::new(ErrorKind::Sandbox, why.clone()))
+        self.dead.as_ref().map(|(kind, why)| Error::new(*kind, why.clone()))
     }
 
     /// Runs a guest call; a trap ends the instance.
     pub(crate) fn run<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
-        if let Some(why) = &self.dead {
+        if let Some((_, why)) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
         f(&self.guest, &mut self.store).map_err(|e| {
-            let err = Error::sandbox(e);
-            self.dead = Some(err.message().to_string());
+            let err = if let Some(cap) = e.downcast_ref::<crate::sandbox::MemoryExceeded>() {
+                Error::new(ErrorKind::Memory, cap.to_string())
+            } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+                Error::new(ErrorKind::Timeout, "the sandbox's time limit was reached")
+            } else {
+                Error::sandbox(e)
+            };
+            self.dead = Some((err.kind(), err.message().to_string()));
             err
         })
     }

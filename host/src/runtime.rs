@@ -54,6 +54,9 @@ impl Runtime {
     pub fn with_cache_dir(dir: Option<PathBuf>) -> Result<Runtime> {
         let mut config = Config::new();
         config.wasm_component_model(true);
+        // Time limits: a ticker thread advances the epoch, and each store's
+        // deadline counts ticks (see `SandboxBuilder::timeout`).
+        config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(Error::sandbox)?;
         let component = load_component(&engine, dir.as_deref()).map_err(Error::sandbox)?;
         let mut linker = Linker::<State>::new(&engine);
@@ -62,7 +65,9 @@ impl Runtime {
             .map_err(Error::sandbox)?;
         let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
         let pre = bindings::OsPre::new(pre).map_err(Error::sandbox)?;
-        Ok(Runtime { inner: Arc::new(Inner { engine, pre }) })
+        let inner = Arc::new(Inner { engine, pre });
+        start_ticker(Arc::downgrade(&inner));
+        Ok(Runtime { inner })
     }
 
     /// Starts the policy of a new sandbox: nothing is granted until the
@@ -74,6 +79,24 @@ impl Runtime {
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
+}
+
+/// How often the epoch advances: the granularity of time limits.
+pub(crate) const TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Advances the engine's epoch every [`TICK`] for as long as the runtime
+/// lives.
+fn start_ticker(inner: std::sync::Weak<Inner>) {
+    std::thread::Builder::new()
+        .name("osbox-epoch".into())
+        .spawn(move || {
+            while let Some(inner) = inner.upgrade() {
+                inner.engine.increment_epoch();
+                drop(inner);
+                std::thread::sleep(TICK);
+            }
+        })
+        .expect("spawn the epoch ticker");
 }
 
 fn default_cache_dir() -> Option<PathBuf> {

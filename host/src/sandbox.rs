@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
-use wasmtime::Store;
+use std::time::Duration;
+
+use wasmtime::{ResourceLimiter, Store};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -48,6 +50,14 @@ pub struct SandboxBuilder {
     env: Vec<(String, String)>,
     cwd: Option<String>,
     progress: Option<ProgressFn>,
+    limits: Limits,
+}
+
+/// The time and memory limits of a sandbox.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Limits {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) memory: Option<usize>,
 }
 
 /// Called with the operation (`copytree`, `rmtree`, `move`) and the files
@@ -56,7 +66,7 @@ pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
 
 impl SandboxBuilder {
     pub(crate) fn new(runtime: Runtime) -> Self {
-        SandboxBuilder { runtime, grants: Vec::new(), env: Vec::new(), cwd: None, progress: None }
+        SandboxBuilder { runtime, grants: Vec::new(), env: Vec::new(), cwd: None, progress: None, limits: Limits::default() }
     }
 
     /// Grants `host` read-write, seen by the guest at `guest` (`--dir HOST::GUEST`).
@@ -92,6 +102,21 @@ impl SandboxBuilder {
     /// granted directory.
     pub fn cwd(mut self, guest: impl Into<String>) -> Self {
         self.cwd = Some(guest.into());
+        self
+    }
+
+    /// A wall-clock limit for each instance (`--timeout`), from its start:
+    /// past it the running call fails with `TimeoutError` and the instance
+    /// ends.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.limits.timeout = Some(limit);
+        self
+    }
+
+    /// A cap on the guest's memory in bytes (`--memory`): growing past it
+    /// fails the call with `MemoryError` and ends the instance.
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.limits.memory = Some(bytes);
         self
     }
 
@@ -134,7 +159,15 @@ impl SandboxBuilder {
         // A process id of its own, stable for the sandbox's life.
         static NEXT_PID: AtomicI32 = AtomicI32::new(1000);
         let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
-        Ok(Sandbox { runtime: self.runtime, grants: Arc::new(grants), env: self.env, cwd, progress: self.progress, pid })
+        Ok(Sandbox {
+            runtime: self.runtime,
+            grants: Arc::new(grants),
+            env: self.env,
+            cwd,
+            progress: self.progress,
+            pid,
+            limits: self.limits,
+        })
     }
 }
 
@@ -148,6 +181,7 @@ pub struct Sandbox {
     cwd: Option<String>,
     progress: Option<ProgressFn>,
     pid: i32,
+    limits: Limits,
 }
 
 impl Sandbox {
@@ -172,11 +206,19 @@ impl Sandbox {
             grants: self.grants.clone(),
             progress: self.progress.clone(),
             pid: self.pid,
+            memory: MemoryCap { limit: self.limits.memory },
         };
         let inner = self.runtime.inner();
         let mut store = Store::new(&inner.engine, state);
+        store.limiter(|s| &mut s.memory);
+        let ticks = match self.limits.timeout {
+            Some(t) => (t.as_nanos() / crate::runtime::TICK.as_nanos()).max(1) as u64,
+            None => u64::MAX / 2,
+        };
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
         let instance = inner.pre.instantiate(&mut store).map_err(Error::sandbox)?;
-        Ok(Os::new(store, instance))
+        Ok(Os::new(self.runtime.clone(), store, instance))
     }
 }
 
@@ -189,6 +231,37 @@ pub(crate) struct State {
     pub(crate) progress: Option<ProgressFn>,
     /// `os.getpid()` in this sandbox.
     pub(crate) pid: i32,
+    memory: MemoryCap,
+}
+
+/// The memory cap: growing past it traps with [`MemoryExceeded`].
+struct MemoryCap {
+    limit: Option<usize>,
+}
+
+/// Why a store trapped: its memory cap.
+#[derive(Debug)]
+pub(crate) struct MemoryExceeded(pub(crate) usize);
+
+impl std::fmt::Display for MemoryExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the sandbox's memory cap ({} MiB) was reached", self.0 >> 20)
+    }
+}
+
+impl std::error::Error for MemoryExceeded {}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        match self.limit {
+            Some(limit) if desired > limit => Err(wasmtime::Error::new(MemoryExceeded(limit))),
+            _ => Ok(true),
+        }
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
 
 impl WasiView for State {

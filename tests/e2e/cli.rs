@@ -175,3 +175,19 @@ fn tree_operations_show_progress_on_a_terminal_only() {
     assert!(text.contains("copying") && text.contains("files"), "{text}");
     assert!(text.trim_end().ends_with("/w/shown"), "{text}");
 }
+
+#[test]
+fn exec_ends_with_the_error_that_ended_the_sandbox() {
+    let out = osbox(
+        &["--timeout", "0.3", "exec"],
+        "{\"call\":\"os.getcwd\"}\n{\"call\":\"time.sleep\",\"args\":[30]}\n{\"call\":\"os.getcwd\"}\n",
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].contains("\"type\":\"TimeoutError\""), "{text}");
+    let out = osbox(&["--memory", "16", "exec"], "{\"call\":\"os.urandom\",\"args\":[104857600]}\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).contains("\"type\":\"MemoryError\""));
+}

@@ -7,6 +7,7 @@ mod differential;
 mod faults;
 mod files;
 mod harness;
+mod limits;
 mod sandbox;
 mod sequences;
 mod system;

@@ -39,6 +39,13 @@ struct SandboxOptions {
     /// The guest's initial current directory (default: the first --dir's GUEST).
     #[arg(long, value_name = "GUEST", global = true)]
     cwd: Option<String>,
+    /// Wall-clock limit for the sandbox; past it the running call fails
+    /// with TimeoutError and the sandbox ends.
+    #[arg(long, value_name = "SECONDS", global = true)]
+    timeout: Option<f64>,
+    /// Memory cap for the guest; past it the call fails with MemoryError.
+    #[arg(long, value_name = "MIB", global = true)]
+    memory: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -99,6 +106,14 @@ impl SandboxOptions {
         }
         if let Some(cwd) = self.cwd.clone().or(first_guest) {
             b = b.cwd(cwd);
+        }
+        if let Some(secs) = self.timeout {
+            let limit = std::time::Duration::try_from_secs_f64(secs)
+                .map_err(|_| Error::new(osbox::ErrorKind::Value, format!("--timeout must be a positive number of seconds, not {secs}")))?;
+            b = b.timeout(limit);
+        }
+        if let Some(mib) = self.memory {
+            b = b.memory_limit(usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
         }
         extra(b).build()
     }
@@ -164,8 +179,7 @@ fn run_exec(options: &SandboxOptions, file: Option<PathBuf>) -> anyhow::Result<E
         }
         None => exec::run(&mut os, io::stdin().lock(), stdout)?,
     };
-    Ok(match outcome {
-        Some(e) => died(&e),
-        None => ExitCode::SUCCESS,
-    })
+    // When the instance died, the response of the call that ended it was the
+    // last line and says why.
+    Ok(if outcome.is_some() { ExitCode::from(3) } else { ExitCode::SUCCESS })
 }

@@ -103,8 +103,9 @@ fn bytes_well_formed(v: &Value) -> bool {
 }
 
 /// Reads requests from `input` to its end and writes one response line per
-/// request to `output`, flushing after each. Returns the error that ended
-/// the sandbox early, after writing it as a last response line.
+/// request to `output`, flushing after each. When a call ends the instance
+/// (a trap, the time limit, the memory cap), its response is the last line
+/// and the error comes back.
 pub fn run(os: &mut Os, input: impl BufRead, mut output: impl Write) -> io::Result<Option<Error>> {
     for line in input.lines() {
         let line = line?;

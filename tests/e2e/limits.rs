@@ -1,0 +1,36 @@
+//! Time and memory limits: the call that crosses one fails with the Python
+//! error, the instance ends, and the runtime keeps serving new sandboxes.
+
+use std::time::{Duration, Instant};
+
+use osbox::ErrorKind;
+
+use crate::harness::runtime;
+
+#[test]
+fn a_timeout_ends_a_long_call_and_the_instance() {
+    let sandbox = runtime().sandbox().timeout(Duration::from_millis(300)).build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    assert_eq!(os.getcwd().unwrap(), "/");
+    let started = Instant::now();
+    let err = os.sleep(30.0).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "the limit cut the sleep short: {:?}", started.elapsed());
+    let after = os.getcwd().unwrap_err();
+    assert_eq!(after.kind(), ErrorKind::Sandbox, "the instance has ended");
+    assert_eq!(os.died().map(|e| e.kind()), Some(ErrorKind::Timeout));
+    // The runtime, and the same policy, serve a new instance.
+    assert_eq!(sandbox.os().unwrap().getcwd().unwrap(), "/");
+}
+
+#[test]
+fn a_memory_cap_gives_memory_error_and_the_runtime_goes_on() {
+    let sandbox = runtime().sandbox().memory_limit(16 << 20).build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    assert_eq!(os.urandom(1 << 20).unwrap().len(), 1 << 20, "within the cap");
+    let err = os.urandom(100 << 20).unwrap_err();
+    assert_eq!((err.kind(), err.message()), (ErrorKind::Memory, "the sandbox's memory cap (16 MiB) was reached"));
+    assert_eq!(os.getcwd().unwrap_err().kind(), ErrorKind::Sandbox);
+    let mut fresh = runtime().sandbox().build().unwrap().os().unwrap();
+    assert_eq!(fresh.urandom(100 << 20).unwrap().len(), 100 << 20, "no cap, no limit");
+}
