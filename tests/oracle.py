@@ -34,6 +34,11 @@ MODULES = {m.__name__: m for m in
            (os, shutil, tempfile, time, platform, sys, subprocess, errno, stat)}
 
 
+# Calls that insist on a tuple where the protocol can only send an array
+# (JSON has one sequence type); their array arguments are passed as tuples.
+TUPLE_CALLS = {"os.utime", "time.strftime", "time.mktime", "time.asctime"}
+
+
 class BadRequest(Exception):
     """A malformed line; answered as ValueError with a fixed message."""
 
@@ -92,10 +97,7 @@ def decode(v, pm):
             return os.fdopen(fd, mode, closefd=False)
         return {k: decode(x, pm) for k, x in v.items()}
     if isinstance(v, list):
-        # The protocol maps tuples and lists alike to arrays; a tuple is
-        # what calls like os.utime(path, (atime, mtime)) insist on, and
-        # every call that takes a list takes a tuple too.
-        return tuple(decode(x, pm) for x in v)
+        return [decode(x, pm) for x in v]
     return pm.to_host(v)
 
 
@@ -199,6 +201,9 @@ def handle(line, pm):
         if not isinstance(kwargs, dict):
             raise BadRequest("invalid request: 'kwargs' must be an object")
         args, kwargs = decode(args, pm), decode(kwargs, pm)
+        if call in TUPLE_CALLS:
+            args = [tuple(a) if isinstance(a, list) else a for a in args]
+            kwargs = {k: tuple(a) if isinstance(a, list) else a for k, a in kwargs.items()}
     except BadRequest as e:
         resp["error"] = bad_request(str(e))
         return resp

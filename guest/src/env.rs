@@ -38,6 +38,12 @@ fn set(list: &mut Vec<(String, String)>, key: &str, value: &str) {
     }
 }
 
+/// The process environment a child process gets: `os.environ` with the
+/// changes `os.putenv` and `os.unsetenv` made.
+pub fn process_environment() -> Vec<(String, String)> {
+    with(|e| e.process.clone())
+}
+
 /// `os.environ.get(name)`.
 pub fn get(name: &str) -> Option<String> {
     with(|e| e.environ.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))

@@ -19,6 +19,7 @@ mod fs;
 mod fspath;
 mod path;
 pub mod posixpath;
+mod process;
 mod sandbox;
 mod strerror;
 mod system;

@@ -54,6 +54,10 @@ pub enum ErrorKind {
     SameFile,
     /// `OverflowError`.
     Overflow,
+    /// `subprocess.CalledProcessError`: `check=True` and a non-zero exit.
+    CalledProcess,
+    /// `subprocess.TimeoutExpired`: the child ran past its timeout.
+    TimeoutExpired,
     /// The sandbox itself failed (a trap, a setup error); it cannot be used
     /// again. No Python exception corresponds.
     Sandbox,
@@ -84,6 +88,8 @@ impl ErrorKind {
             ErrorKind::ShutilError => "shutil.Error",
             ErrorKind::SameFile => "shutil.SameFileError",
             ErrorKind::Overflow => "OverflowError",
+            ErrorKind::CalledProcess => "subprocess.CalledProcessError",
+            ErrorKind::TimeoutExpired => "subprocess.TimeoutExpired",
             ErrorKind::Sandbox => "SandboxError",
         }
     }
@@ -194,6 +200,8 @@ impl From<OsError> for Error {
             WitException::ShutilError => ErrorKind::ShutilError,
             WitException::SameFileError => ErrorKind::SameFile,
             WitException::OverflowError => ErrorKind::Overflow,
+            WitException::CalledProcessError => ErrorKind::CalledProcess,
+            WitException::TimeoutExpired => ErrorKind::TimeoutExpired,
         };
         Error(Box::new(Exception {
             kind,

@@ -68,6 +68,6 @@ impl File {
 
     /// Closes the file.
     pub fn close(self, os: &mut Os) -> Result<()> {
-        os.run(|_, s| self.handle.resource_drop(s))
+        os.invoke(|_, s| self.handle.resource_drop(s))
     }
 }

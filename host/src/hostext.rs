@@ -8,7 +8,10 @@ use cap_std::fs::{Dir, Permissions};
 use cap_std::fs::PermissionsExt;
 
 use crate::bindings::osbox::os::host::Host;
-use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult as Statvfs, UnameResult};
+use std::time::{Duration, Instant};
+
+use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult as Statvfs, UnameResult};
+use crate::process;
 use crate::sandbox::{Grant, State};
 
 /// An `io::Error` from cap-std as a WIT error code, by its Linux errno.
@@ -139,6 +142,43 @@ impl Host for State {
         // The sandbox's standard streams are pipes or nothing in every way
         // osbox runs it today: never a terminal.
         Err(ErrorCode::NoTty)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spawn(
+        &mut self,
+        argv: Vec<String>,
+        cwd: String,
+        env: Vec<(String, String)>,
+        input: Option<Vec<u8>>,
+        capture_stdout: bool,
+        capture_stderr: bool,
+        merge_stderr: bool,
+        timeout_ns: Option<u64>,
+    ) -> Result<SpawnResult, ErrorCode> {
+        let program = process::find(&self.policy, argv.first().ok_or(ErrorCode::Invalid)?)?;
+        let (grant, rel) = locate(&self.grants, &cwd)?;
+        // The directory must be beneath the grant, as cap-std resolves it.
+        if rel != "." {
+            grant.dir.open_dir(&rel).map_err(|e| code(&e))?;
+        }
+        let call = timeout_ns.map(|ns| Instant::now() + Duration::from_nanos(ns));
+        let (deadline, sandbox_first) = match (call, self.deadline) {
+            (Some(c), Some(d)) => (Some(c.min(d)), d < c),
+            (Some(c), None) => (Some(c), false),
+            (None, d) => (d, d.is_some()),
+        };
+        process::run(program, process::Spawn {
+            argv: &argv,
+            cwd: grant.host.join(&rel),
+            env: &env,
+            input: input.as_deref(),
+            capture_stdout,
+            capture_stderr,
+            merge_stderr,
+            deadline,
+            timed_out_is_sandbox: sandbox_first,
+        })
     }
 
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {

@@ -65,7 +65,7 @@ impl Os {
     }
 
     /// Runs a guest call; a trap ends the instance.
-    pub(crate) fn run<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+    pub(crate) fn invoke<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
         if let Some((_, why)) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
@@ -87,7 +87,7 @@ impl Os {
         &mut self,
         f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, OsError>>,
     ) -> Result<T> {
-        self.run(f)?.map_err(Error::from)
+        self.invoke(f)?.map_err(Error::from)
     }
 
     // --- os: the current directory and listing -------------------------
@@ -139,7 +139,7 @@ impl Os {
         mut onerror: impl FnMut(Error),
     ) -> Result<Vec<WalkStep>> {
         let top = p(top);
-        let items = self.run(|g, s| g.osbox_os_fs().call_walk(s, &top, options.topdown, options.followlinks))?;
+        let items = self.invoke(|g, s| g.osbox_os_fs().call_walk(s, &top, options.topdown, options.followlinks))?;
         let mut steps = Vec::new();
         for item in items {
             match item {
@@ -216,7 +216,7 @@ impl Os {
     /// `os.access(path, mode)` with `os.F_OK` 0, `R_OK` 4, `W_OK` 2, `X_OK` 1.
     pub fn access(&mut self, path: impl Into<FsPath>, mode: i32, follow_symlinks: bool) -> Result<bool> {
         let path = p(path);
-        self.run(|g, s| g.osbox_os_fs().call_access(s, &path, mode, follow_symlinks))
+        self.invoke(|g, s| g.osbox_os_fs().call_access(s, &path, mode, follow_symlinks))
     }
 
     // --- os: file descriptors ----------------------------------------------
@@ -280,7 +280,7 @@ impl Os {
 
     /// `os.closerange(fd_low, fd_high)`.
     pub fn closerange(&mut self, fd_low: i32, fd_high: i32) -> Result<()> {
-        self.run(|g, s| g.osbox_os_file().call_closerange(s, fd_low, fd_high))
+        self.invoke(|g, s| g.osbox_os_file().call_closerange(s, fd_low, fd_high))
     }
 
     /// `os.dup(fd)`.
@@ -290,7 +290,7 @@ impl Os {
 
     /// `os.isatty(fd)`.
     pub fn isatty(&mut self, fd: i32) -> Result<bool> {
-        self.run(|g, s| g.osbox_os_file().call_isatty(s, fd))
+        self.invoke(|g, s| g.osbox_os_file().call_isatty(s, fd))
     }
 
     // --- os: create, remove, rename --------------------------------------
@@ -351,12 +351,12 @@ impl Os {
 
     /// `dict(os.environ)`, in its order.
     pub fn environ(&mut self) -> Result<Vec<(String, String)>> {
-        self.run(|g, s| g.osbox_os_env().call_environ(s))
+        self.invoke(|g, s| g.osbox_os_env().call_environ(s))
     }
 
     /// `os.getenv(key)`.
     pub fn getenv(&mut self, key: &str) -> Result<Option<String>> {
-        self.run(|g, s| g.osbox_os_env().call_getenv(s, key))
+        self.invoke(|g, s| g.osbox_os_env().call_getenv(s, key))
     }
 
     /// `os.environ[key] = value`.
@@ -381,7 +381,7 @@ impl Os {
 
     /// `os.strerror(code)`.
     pub fn strerror(&mut self, code: i32) -> Result<String> {
-        self.run(|g, s| g.osbox_os_env().call_strerror(s, code))
+        self.invoke(|g, s| g.osbox_os_env().call_strerror(s, code))
     }
 }
 
@@ -403,7 +403,7 @@ macro_rules! path_to_path {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
             let path = p(path);
-            self.os.run(|g, s| g.osbox_os_path().$call(s, &path)).map(FsPath::from)
+            self.os.invoke(|g, s| g.osbox_os_path().$call(s, &path)).map(FsPath::from)
         }
     )*};
 }
@@ -414,7 +414,7 @@ macro_rules! path_predicate {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<bool> {
             let path = p(path);
-            self.os.run(|g, s| g.osbox_os_path().$call(s, &path))
+            self.os.invoke(|g, s| g.osbox_os_path().$call(s, &path))
         }
     )*};
 }
@@ -425,7 +425,7 @@ macro_rules! path_split {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<(FsPath, FsPath)> {
             let path = p(path);
-            let (a, b) = self.os.run(|g, s| g.osbox_os_path().$call(s, &path))?;
+            let (a, b) = self.os.invoke(|g, s| g.osbox_os_path().$call(s, &path))?;
             Ok((a.into(), b.into()))
         }
     )*};

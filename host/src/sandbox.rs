@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{ResourceLimiter, Store};
 use wasmtime::component::ResourceTable;
@@ -15,6 +15,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::os::Os;
+use crate::process::Allowed;
 use crate::runtime::Runtime;
 
 /// One directory the sandbox may reach.
@@ -51,6 +52,7 @@ pub struct SandboxBuilder {
     cwd: Option<String>,
     progress: Option<ProgressFn>,
     limits: Limits,
+    allow_run: Vec<String>,
 }
 
 /// The time and memory limits of a sandbox.
@@ -66,7 +68,15 @@ pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
 
 impl SandboxBuilder {
     pub(crate) fn new(runtime: Runtime) -> Self {
-        SandboxBuilder { runtime, grants: Vec::new(), env: Vec::new(), cwd: None, progress: None, limits: Limits::default() }
+        SandboxBuilder {
+            runtime,
+            grants: Vec::new(),
+            env: Vec::new(),
+            cwd: None,
+            progress: None,
+            limits: Limits::default(),
+            allow_run: Vec::new(),
+        }
     }
 
     /// Grants `host` read-write, seen by the guest at `guest` (`--dir HOST::GUEST`).
@@ -102,6 +112,14 @@ impl SandboxBuilder {
     /// granted directory.
     pub fn cwd(mut self, guest: impl Into<String>) -> Self {
         self.cwd = Some(guest.into());
+        self
+    }
+
+    /// Lets `os.system` and `subprocess` start `program` (`--allow-run`): a
+    /// name looked up on the host's `PATH` now, or a path. Nothing else may
+    /// be started; `os.system` needs `sh`.
+    pub fn allow_run(mut self, program: impl Into<String>) -> Self {
+        self.allow_run.push(program.into());
         self
     }
 
@@ -156,6 +174,7 @@ impl SandboxBuilder {
             return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
         }
         let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
+        let policy = self.allow_run.iter().map(|p| Allowed::resolve(p)).collect::<Result<Vec<_>>>()?;
         // A process id of its own, stable for the sandbox's life.
         static NEXT_PID: AtomicI32 = AtomicI32::new(1000);
         let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
@@ -167,6 +186,7 @@ impl SandboxBuilder {
             progress: self.progress,
             pid,
             limits: self.limits,
+            policy: Arc::new(policy),
         })
     }
 }
@@ -182,6 +202,7 @@ pub struct Sandbox {
     progress: Option<ProgressFn>,
     pid: i32,
     limits: Limits,
+    policy: Arc<Vec<Allowed>>,
 }
 
 impl Sandbox {
@@ -207,6 +228,8 @@ impl Sandbox {
             progress: self.progress.clone(),
             pid: self.pid,
             memory: MemoryCap { limit: self.limits.memory },
+            policy: self.policy.clone(),
+            deadline: self.limits.timeout.map(|t| Instant::now() + t),
         };
         let inner = self.runtime.inner();
         let mut store = Store::new(&inner.engine, state);
@@ -232,6 +255,10 @@ pub(crate) struct State {
     /// `os.getpid()` in this sandbox.
     pub(crate) pid: i32,
     memory: MemoryCap,
+    /// The programs it may start.
+    pub(crate) policy: Arc<Vec<Allowed>>,
+    /// When its time limit ends, if it has one.
+    pub(crate) deadline: Option<Instant>,
 }
 
 /// The memory cap: growing past it traps with [`MemoryExceeded`].

@@ -132,11 +132,11 @@ impl Os {
     pub fn which(&mut self, cmd: impl Into<FsPath>, mode: i32, path: Option<FsPath>) -> Result<Option<FsPath>> {
         let cmd = p(cmd);
         let path = path.map(p);
-        self.run(|g, s| g.osbox_os_shutil().call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
+        self.invoke(|g, s| g.osbox_os_shutil().call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
     }
 
     /// `shutil.get_terminal_size(fallback)`: `(columns, lines)`.
     pub fn get_terminal_size(&mut self, fallback: (i64, i64)) -> Result<(i64, i64)> {
-        self.run(|g, s| g.osbox_os_shutil().call_get_terminal_size(s, fallback))
+        self.invoke(|g, s| g.osbox_os_shutil().call_get_terminal_size(s, fallback))
     }
 }

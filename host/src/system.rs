@@ -86,22 +86,22 @@ impl From<&StructTime> for wit::StructTime {
 impl Os {
     /// `os.getpid()`: fixed for the sandbox's life.
     pub fn getpid(&mut self) -> Result<i32> {
-        self.run(|g, s| g.osbox_os_system().call_getpid(s))
+        self.invoke(|g, s| g.osbox_os_system().call_getpid(s))
     }
 
     /// `os.getppid()`: the osbox host's process.
     pub fn getppid(&mut self) -> Result<i32> {
-        self.run(|g, s| g.osbox_os_system().call_getppid(s))
+        self.invoke(|g, s| g.osbox_os_system().call_getppid(s))
     }
 
     /// `os.cpu_count()`.
     pub fn cpu_count(&mut self) -> Result<Option<u32>> {
-        self.run(|g, s| g.osbox_os_system().call_cpu_count(s))
+        self.invoke(|g, s| g.osbox_os_system().call_cpu_count(s))
     }
 
     /// `os.uname()`, the host's.
     pub fn uname(&mut self) -> Result<Uname> {
-        let u = self.run(|g, s| g.osbox_os_system().call_uname(s))?;
+        let u = self.invoke(|g, s| g.osbox_os_system().call_uname(s))?;
         Ok(Uname { sysname: u.sysname, nodename: u.nodename, release: u.release, version: u.version, machine: u.machine })
     }
 
@@ -117,12 +117,12 @@ impl Os {
 
     /// `time.time_ns()`.
     pub fn time_ns(&mut self) -> Result<i64> {
-        self.run(|g, s| g.osbox_os_system().call_time_ns(s))
+        self.invoke(|g, s| g.osbox_os_system().call_time_ns(s))
     }
 
     /// `time.monotonic_ns()`.
     pub fn monotonic_ns(&mut self) -> Result<u64> {
-        self.run(|g, s| g.osbox_os_system().call_monotonic_ns(s))
+        self.invoke(|g, s| g.osbox_os_system().call_monotonic_ns(s))
     }
 
     /// `time.sleep(seconds)`.

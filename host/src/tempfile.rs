@@ -30,7 +30,7 @@ impl Os {
 
     /// `tempfile.tempdir`: what `gettempdir` settled on, if it has run.
     pub fn tempdir(&mut self) -> Result<Option<FsPath>> {
-        self.run(|g, s| g.osbox_os_tempfile().call_tempdir(s)).map(|d| d.map(FsPath::from))
+        self.invoke(|g, s| g.osbox_os_tempfile().call_tempdir(s)).map(|d| d.map(FsPath::from))
     }
 
     /// `tempfile.TemporaryDirectory(suffix, prefix, dir)`: a new directory,

@@ -8,6 +8,7 @@ mod faults;
 mod files;
 mod harness;
 mod limits;
+mod process;
 mod sandbox;
 mod sequences;
 mod system;

@@ -82,6 +82,7 @@ fn random_operation_sequences_agree_with_cpython() {
         let requests: Vec<Value> = steps.into_iter().flatten().collect();
         let case = Case {
             name: "random sequence".into(),
+            allow_run: Vec::new(),
             setup: json!({ "files": { "f": "file", "a/g": "g" }, "links": { "l": "a" } }),
             env: Vec::new(),
             cwd: None,

@@ -39,6 +39,10 @@ struct SandboxOptions {
     /// The guest's initial current directory (default: the first --dir's GUEST).
     #[arg(long, value_name = "GUEST", global = true)]
     cwd: Option<String>,
+    /// Let os.system and subprocess start PROGRAM (a name on the host's PATH,
+    /// or a path); repeatable. Nothing else may be started.
+    #[arg(long = "allow-run", value_name = "PROGRAM", global = true)]
+    allow_run: Vec<String>,
     /// Wall-clock limit for the sandbox; past it the running call fails
     /// with TimeoutError and the sandbox ends.
     #[arg(long, value_name = "SECONDS", global = true)]
@@ -106,6 +110,9 @@ impl SandboxOptions {
         }
         if let Some(cwd) = self.cwd.clone().or(first_guest) {
             b = b.cwd(cwd);
+        }
+        for program in &self.allow_run {
+            b = b.allow_run(program);
         }
         if let Some(secs) = self.timeout {
             let limit = std::time::Duration::try_from_secs_f64(secs)

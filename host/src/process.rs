@@ -1,0 +1,158 @@
+//! Child processes under the sandbox's policy (`--allow-run`): which
+//! programs may run, resolved once on the host, and running them with a
+//! working directory inside the grants, an exact environment, captured
+//! output and a timeout.
+
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A program the sandbox may start.
+#[derive(Clone, Debug)]
+pub(crate) struct Allowed {
+    /// As granted (`sh`, `/usr/bin/git`).
+    spec: String,
+    /// The name a guest may call it by (`sh`, `git`).
+    name: String,
+    /// The host file that runs, resolved when the sandbox was built, so a
+    /// later change of `PATH` cannot swap it.
+    path: PathBuf,
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+impl Allowed {
+    /// Resolves `spec`: a path as it is, a name on the host's `PATH`.
+    pub(crate) fn resolve(spec: &str) -> Result<Allowed> {
+        let found = if spec.contains('/') {
+            Some(PathBuf::from(spec)).filter(|p| is_executable(p))
+        } else {
+            std::env::var_os("PATH")
+                .map(|path| std::env::split_paths(&path).map(|d| d.join(spec)).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .find(|p| is_executable(p))
+        };
+        let path = found
+            .and_then(|p| p.canonicalize().ok())
+            .ok_or_else(|| Error::new(ErrorKind::FileNotFound, format!("cannot allow {spec:?}: no such program on the host")))?;
+        let name = spec.rsplit('/').next().unwrap_or(spec).to_string();
+        Ok(Allowed { spec: spec.to_string(), name, path })
+    }
+
+    /// Whether the guest's `argv[0]` names this program: its name, the
+    /// path it was granted as, or the host file it resolved to.
+    fn matches(&self, argv0: &str) -> bool {
+        argv0 == self.spec || argv0 == self.name || Path::new(argv0) == self.path
+    }
+}
+
+/// How to run one child.
+pub(crate) struct Spawn<'a> {
+    pub argv: &'a [String],
+    pub cwd: PathBuf,
+    pub env: &'a [(String, String)],
+    pub input: Option<&'a [u8]>,
+    pub capture_stdout: bool,
+    pub capture_stderr: bool,
+    pub merge_stderr: bool,
+    /// When to kill it: the call's timeout or the sandbox's, the sooner.
+    pub deadline: Option<Instant>,
+    pub timed_out_is_sandbox: bool,
+}
+
+/// The program `argv[0]` names, if the policy grants it.
+pub(crate) fn find<'a>(policy: &'a [Allowed], argv0: &str) -> std::result::Result<&'a Allowed, ErrorCode> {
+    policy.iter().find(|a| a.matches(argv0)).ok_or(ErrorCode::NotPermitted)
+}
+
+fn reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut out);
+        }
+        out
+    })
+}
+
+fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Runs the child to its end, or to the deadline, when it is killed.
+pub(crate) fn run(program: &Allowed, s: Spawn<'_>) -> std::result::Result<SpawnResult, ErrorCode> {
+    let mut cmd = Command::new(&program.path);
+    cmd.arg0(&s.argv[0]).args(&s.argv[1..]).current_dir(&s.cwd).env_clear().envs(s.env.iter().map(|(k, v)| (k, v)));
+    cmd.stdin(if s.input.is_some() { Stdio::piped() } else { Stdio::null() });
+    let (merged_reader, merged_writer) = if s.merge_stderr {
+        let (r, w) = std::io::pipe().map_err(|_| ErrorCode::Io)?;
+        (Some(r), Some(w))
+    } else {
+        (None, None)
+    };
+    match &merged_writer {
+        Some(w) => {
+            cmd.stdout(Stdio::from(w.try_clone().map_err(|_| ErrorCode::Io)?));
+            cmd.stderr(Stdio::from(w.try_clone().map_err(|_| ErrorCode::Io)?));
+        }
+        None => {
+            cmd.stdout(if s.capture_stdout { Stdio::piped() } else { Stdio::null() });
+            cmd.stderr(if s.capture_stderr { Stdio::piped() } else { Stdio::null() });
+        }
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorCode::NoEntry,
+        std::io::ErrorKind::PermissionDenied => ErrorCode::Access,
+        _ => ErrorCode::Io,
+    })?;
+    // The writers must close in this process, or the reader never ends.
+    drop(merged_writer);
+    drop(cmd);
+    if let (Some(input), Some(mut stdin)) = (s.input, child.stdin.take()) {
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let out = match merged_reader {
+        Some(r) => reader(Some(r)),
+        None => reader(child.stdout.take()),
+    };
+    let err = reader(child.stderr.take());
+    let mut timed_out = false;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(_) => {
+                kill(&mut child);
+                return Err(ErrorCode::Io);
+            }
+        }
+        if s.deadline.is_some_and(|d| Instant::now() >= d) {
+            timed_out = true;
+            kill(&mut child);
+            break child.wait().map_err(|_| ErrorCode::Io)?;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let code = status.code().unwrap_or_else(|| -status.signal().unwrap_or(0));
+    Ok(SpawnResult {
+        status: code,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        // The sandbox's own limit is not the call's timeout: the guest
+        // finds its deadline passed as soon as it runs again.
+        timed_out: timed_out && !s.timed_out_is_sandbox,
+    })
+}
