@@ -155,12 +155,19 @@ impl Host for State {
         capture_stderr: bool,
         merge_stderr: bool,
         timeout_ns: Option<u64>,
-    ) -> Result<SpawnResult, ErrorCode> {
-        let program = process::find(&self.policy, argv.first().ok_or(ErrorCode::Invalid)?)?;
-        let (grant, rel) = locate(&self.grants, &cwd)?;
+    ) -> wasmtime::Result<Result<SpawnResult, ErrorCode>> {
+        let Some(argv0) = argv.first() else { return Ok(Err(ErrorCode::Invalid)) };
+        let program = match process::find(&self.policy, argv0) {
+            Ok(p) => p,
+            Err(c) => return Ok(Err(c)),
+        };
+        let (grant, rel) = match locate(&self.grants, &cwd) {
+            Ok(found) => found,
+            Err(c) => return Ok(Err(c)),
+        };
         // The directory must be beneath the grant, as cap-std resolves it.
-        if rel != "." {
-            grant.dir.open_dir(&rel).map_err(|e| code(&e))?;
+        if let Some(Err(e)) = (rel != ".").then(|| grant.dir.open_dir(&rel)) {
+            return Ok(Err(code(&e)));
         }
         let call = timeout_ns.map(|ns| Instant::now() + Duration::from_nanos(ns));
         let (deadline, sandbox_first) = match (call, self.deadline) {
@@ -168,7 +175,7 @@ impl Host for State {
             (Some(c), None) => (Some(c), false),
             (None, d) => (d, d.is_some()),
         };
-        process::run(program, process::Spawn {
+        let result = process::run(program, process::Spawn {
             argv: &argv,
             cwd: grant.host.join(&rel),
             env: &env,
@@ -178,7 +185,11 @@ impl Host for State {
             merge_stderr,
             deadline,
             timed_out_is_sandbox: sandbox_first,
-        })
+        });
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(wasmtime::Error::new(crate::sandbox::TimeLimit));
+        }
+        Ok(result)
     }
 
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {

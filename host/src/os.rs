@@ -72,7 +72,9 @@ impl Os {
         f(&self.guest, &mut self.store).map_err(|e| {
             let err = if let Some(cap) = e.downcast_ref::<crate::sandbox::MemoryExceeded>() {
                 Error::new(ErrorKind::Memory, cap.to_string())
-            } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+            } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
+                || e.downcast_ref::<crate::sandbox::TimeLimit>().is_some()
+            {
                 Error::new(ErrorKind::Timeout, "the sandbox's time limit was reached")
             } else {
                 Error::sandbox(e)

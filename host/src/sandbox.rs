@@ -266,6 +266,18 @@ struct MemoryCap {
     limit: Option<usize>,
 }
 
+/// Why a store trapped: its time limit, seen by the host.
+#[derive(Debug)]
+pub(crate) struct TimeLimit;
+
+impl std::fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the sandbox's time limit was reached")
+    }
+}
+
+impl std::error::Error for TimeLimit {}
+
 /// Why a store trapped: its memory cap.
 #[derive(Debug)]
 pub(crate) struct MemoryExceeded(pub(crate) usize);
