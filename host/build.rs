@@ -14,28 +14,27 @@ fn main() {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     ensure_wasm_target();
 
-    let mut cmd = Command::new(&cargo);
-    cmd.current_dir(&root)
+    let status = nested_cargo(&cargo, &root, &target_dir)
         .args(["rustc", "--package", "osbox-guest", "--lib", "--crate-type", "cdylib"])
         .args(["--target", "wasm32-wasip2", "--release"])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        // The outer build's flags are for the host; the guest gets its own.
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
-        // The guest ships without debug info: smaller, and quicker to compile.
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo")
-        .env_remove("CARGO_MAKEFLAGS")
-        .env_remove("CARGO_TARGET_DIR");
-    let status = cmd.status().unwrap_or_else(|e| panic!("could not run {cargo:?} to build the guest: {e}"));
+        .status()
+        .unwrap_or_else(|e| panic!("could not run {cargo:?} to build the guest: {e}"));
     if !status.success() {
         panic!(
             "building the osbox guest for wasm32-wasip2 failed; if the target is missing, run: \
              rustup target add wasm32-wasip2"
         );
     }
+
+    // The WASI command the tests run as a sandboxed subprocess.
+    let status = nested_cargo(&cargo, &root, &target_dir)
+        .args(["build", "--package", "osbox-test-command", "--target", "wasm32-wasip2", "--release"])
+        .status()
+        .unwrap_or_else(|e| panic!("could not run {cargo:?} to build the test command: {e}"));
+    assert!(status.success(), "building the test command for wasm32-wasip2 failed");
+    let command = target_dir.join("wasm32-wasip2/release/osbox-test-command.wasm");
+    println!("cargo:rustc-env=OSBOX_TEST_COMMAND_WASM={}", command.display());
+    println!("cargo:rerun-if-changed={}", root.join("tests/command").display());
 
     let wasm = target_dir.join("wasm32-wasip2/release/osbox_guest.wasm");
     let bytes = std::fs::read(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
@@ -47,6 +46,23 @@ fn main() {
     rerun_on_dep_info(&target_dir.join("wasm32-wasip2/release/osbox_guest.d"));
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     println!("cargo:rerun-if-changed={}", root.join("guest").display());
+}
+
+/// A cargo for wasm32-wasip2 builds into `target_dir`, without the outer
+/// build's flags (they are for the host).
+fn nested_cargo(cargo: &std::ffi::OsStr, root: &Path, target_dir: &Path) -> Command {
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .arg("--quiet")
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_MAKEFLAGS")
+        // Without debug info: smaller, and quicker to compile.
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");
+    cmd
 }
 
 /// Adds the wasm32-wasip2 standard library with rustup when it is missing

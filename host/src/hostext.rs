@@ -175,7 +175,7 @@ impl Host for State {
             (Some(c), None) => (Some(c), false),
             (None, d) => (d, d.is_some()),
         };
-        let result = process::run(program, process::Spawn {
+        let spawn = process::Spawn {
             argv: &argv,
             cwd: grant.host.join(&rel),
             env: &env,
@@ -185,7 +185,14 @@ impl Host for State {
             merge_stderr,
             deadline,
             timed_out_is_sandbox: sandbox_first,
-        });
+        };
+        let result = match &program.wasm {
+            Some(component) => match process::run_wasm(component, &self.grants, &cwd, spawn) {
+                Ok(r) => r,
+                Err(()) => return Err(wasmtime::Error::new(crate::sandbox::TimeLimit)),
+            },
+            None => process::run(program, spawn),
+        };
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(wasmtime::Error::new(crate::sandbox::TimeLimit));
         }

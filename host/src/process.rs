@@ -13,15 +13,18 @@ use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A program the sandbox may start.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Allowed {
-    /// As granted (`sh`, `/usr/bin/git`).
+    /// As granted (`sh`, `/usr/bin/git`, `tool=tool.wasm`).
     spec: String,
-    /// The name a guest may call it by (`sh`, `git`).
+    /// The name a guest may call it by (`sh`, `git`, `tool`).
     name: String,
     /// The host file that runs, resolved when the sandbox was built, so a
     /// later change of `PATH` cannot swap it.
     path: PathBuf,
+    /// A WASI command component, compiled when the sandbox was built; it
+    /// runs in a sandbox of its own with the same grants.
+    pub(crate) wasm: Option<wasmtime::component::Component>,
 }
 
 fn is_executable(p: &Path) -> bool {
@@ -30,8 +33,17 @@ fn is_executable(p: &Path) -> bool {
 }
 
 impl Allowed {
-    /// Resolves `spec`: a path as it is, a name on the host's `PATH`.
-    pub(crate) fn resolve(spec: &str) -> Result<Allowed> {
+    /// Resolves `spec`: `name=path.wasm` a WASI command, a path as it is, a
+    /// name on the host's `PATH`.
+    pub(crate) fn resolve(spec: &str, engine: &wasmtime::Engine) -> Result<Allowed> {
+        if let Some((name, file)) = spec.split_once('=').filter(|(_, f)| f.ends_with(".wasm")) {
+            let path = PathBuf::from(file)
+                .canonicalize()
+                .map_err(|e| Error::new(ErrorKind::FileNotFound, format!("cannot allow {spec:?}: {e}")))?;
+            let component = wasmtime::component::Component::from_file(engine, &path)
+                .map_err(|e| Error::new(ErrorKind::Value, format!("cannot allow {spec:?}: not a WASI command: {e:#}")))?;
+            return Ok(Allowed { spec: name.to_string(), name: name.to_string(), path, wasm: Some(component) });
+        }
         let found = if spec.contains('/') {
             Some(PathBuf::from(spec)).filter(|p| is_executable(p))
         } else {
@@ -45,7 +57,7 @@ impl Allowed {
             .and_then(|p| p.canonicalize().ok())
             .ok_or_else(|| Error::new(ErrorKind::FileNotFound, format!("cannot allow {spec:?}: no such program on the host")))?;
         let name = spec.rsplit('/').next().unwrap_or(spec).to_string();
-        Ok(Allowed { spec: spec.to_string(), name, path })
+        Ok(Allowed { spec: spec.to_string(), name, path, wasm: None })
     }
 
     /// Whether the guest's `argv[0]` names this program: its name, the
@@ -89,7 +101,90 @@ fn kill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Runs the child to its end, or to the deadline, when it is killed.
+/// What a WASI command child runs against.
+struct WasmChild {
+    ctx: wasmtime_wasi::WasiCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl wasmtime_wasi::WasiView for WasmChild {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+    }
+}
+
+/// Runs a WASI command component as the child: a sandbox of its own over
+/// the same grants, its output captured like a native program's. `Err(())`
+/// when the sandbox's own time limit ended it.
+pub(crate) fn run_wasm(
+    component: &wasmtime::component::Component,
+    grants: &[crate::sandbox::Grant],
+    guest_cwd: &str,
+    s: Spawn<'_>,
+) -> std::result::Result<std::result::Result<SpawnResult, ErrorCode>, ()> {
+    use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+    const CAPTURE_LIMIT: usize = 256 << 20;
+    let engine = component.engine();
+    let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    wasi.allow_blocking_current_thread(true);
+    for g in grants {
+        let perms = if g.read_only { wasmtime_wasi::FsPerms::ReadOnly } else { wasmtime_wasi::FsPerms::ReadWrite };
+        if wasi.preopened_dir(&g.host, &g.guest, perms).is_err() {
+            return Ok(Err(ErrorCode::Io));
+        }
+    }
+    wasi.args(s.argv).envs(s.env).initial_cwd(guest_cwd);
+    wasi.stdin(MemoryInputPipe::new(s.input.unwrap_or_default().to_vec()));
+    let out = MemoryOutputPipe::new(CAPTURE_LIMIT);
+    let err = if s.merge_stderr { out.clone() } else { MemoryOutputPipe::new(CAPTURE_LIMIT) };
+    if s.capture_stdout || s.merge_stderr {
+        wasi.stdout(out.clone());
+    }
+    if s.capture_stderr {
+        wasi.stderr(err.clone());
+    }
+    let mut store = wasmtime::Store::new(engine, WasmChild { ctx: wasi.build(), table: Default::default() });
+    let ticks = s.deadline.map_or(u64::MAX / 2, |d| {
+        (d.saturating_duration_since(Instant::now()).as_nanos() / crate::runtime::TICK.as_nanos()).max(1) as u64
+    });
+    store.set_epoch_deadline(ticks);
+    store.epoch_deadline_trap();
+    let mut linker = wasmtime::component::Linker::<WasmChild>::new(engine);
+    if wasmtime_wasi::p2::add_to_linker_sync(&mut linker).is_err() {
+        return Ok(Err(ErrorCode::Io));
+    }
+    let outcome = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
+        .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store));
+    let mut timed_out = false;
+    let status = match outcome {
+        Ok(Ok(())) => 0,
+        Ok(Err(())) => 1,
+        Err(e) => {
+            if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                exit.0
+            } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+                if s.timed_out_is_sandbox {
+                    return Err(());
+                }
+                timed_out = true;
+                -9
+            } else {
+                // A trap in the child is its crash: a failed exit, as a
+                // native program's abort would be.
+                -6
+            }
+        }
+    };
+    let captured = |pipe: &MemoryOutputPipe, on: bool| if on { pipe.contents().to_vec() } else { Vec::new() };
+    Ok(Ok(SpawnResult {
+        status,
+        stdout: captured(&out, s.capture_stdout || s.merge_stderr),
+        stderr: captured(&err, s.capture_stderr && !s.merge_stderr),
+        timed_out,
+    }))
+}
+
+/// Runs the native child to its end, or to the deadline, when it is killed.
 pub(crate) fn run(program: &Allowed, s: Spawn<'_>) -> std::result::Result<SpawnResult, ErrorCode> {
     let mut cmd = Command::new(&program.path);
     cmd.arg0(&s.argv[0]).args(&s.argv[1..]).current_dir(&s.cwd).env_clear().envs(s.env.iter().map(|(k, v)| (k, v)));

@@ -116,7 +116,9 @@ impl SandboxBuilder {
     }
 
     /// Lets `os.system` and `subprocess` start `program` (`--allow-run`): a
-    /// name looked up on the host's `PATH` now, or a path. Nothing else may
+    /// name looked up on the host's `PATH` now, or a path; or
+    /// `name=path/to/command.wasm`, a WASI command component that runs as
+    /// `name` in a sandbox of its own with the same grants. Nothing else may
     /// be started; `os.system` needs `sh`.
     pub fn allow_run(mut self, program: impl Into<String>) -> Self {
         self.allow_run.push(program.into());
@@ -174,7 +176,8 @@ impl SandboxBuilder {
             return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
         }
         let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
-        let policy = self.allow_run.iter().map(|p| Allowed::resolve(p)).collect::<Result<Vec<_>>>()?;
+        let engine = &self.runtime.inner().engine;
+        let policy = self.allow_run.iter().map(|p| Allowed::resolve(p, engine)).collect::<Result<Vec<_>>>()?;
         // A process id of its own, stable for the sandbox's life.
         static NEXT_PID: AtomicI32 = AtomicI32::new(1000);
         let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);

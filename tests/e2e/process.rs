@@ -91,3 +91,38 @@ fn the_sandbox_time_limit_kills_children() {
     let err = os.run(&["sleep", "30"], &RunOptions { timeout: Some(0.2), ..Default::default() }).unwrap_err();
     assert_eq!((err.kind(), err.message()), (ErrorKind::TimeoutExpired, "Command '['sleep', '30']' timed out after 0.2 seconds"));
 }
+
+#[test]
+fn wasi_commands_run_as_sandboxed_subprocesses() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("input.txt"), "from the grant").unwrap();
+    let grant = format!("tool={}", env!("OSBOX_TEST_COMMAND_WASM"));
+    let mut os = runtime()
+        .sandbox()
+        .dir(dir.path(), "/work")
+        .env("GREETING", "hello")
+        .allow_run(grant)
+        .build()
+        .unwrap()
+        .os()
+        .unwrap();
+    let run = |os: &mut osbox::Os, args: &[&str], o: &RunOptions| os.run(args, o).unwrap();
+    let done = run(&mut os, &["tool", "echo", "these", "words"], &captured());
+    assert_eq!((done.returncode, done.stdout.unwrap()), (0, b"echo these words\n".to_vec()));
+    assert_eq!(run(&mut os, &["tool", "env"], &captured()).stdout.unwrap(), b"hello\n");
+    let piped = RunOptions { input: Some(b"through stdin".to_vec()), ..captured() };
+    assert_eq!(run(&mut os, &["tool", "cat"], &piped).stdout.unwrap(), b"through stdin");
+    // WASI 0.2 carries only success or failure: exit(3) comes back as 1.
+    let failed = run(&mut os, &["tool", "exit", "3"], &captured());
+    assert_eq!((failed.returncode, failed.stderr.unwrap()), (1, b"exiting with 3\n".to_vec()));
+    // It reaches the same grants, and nothing else.
+    assert_eq!(run(&mut os, &["tool", "read", "/work/input.txt"], &captured()).stdout.unwrap(), b"from the grant");
+    run(&mut os, &["tool", "write", "/work/made.txt", "by the child"], &captured());
+    assert_eq!(std::fs::read_to_string(dir.path().join("made.txt")).unwrap(), "by the child");
+    let outside = run(&mut os, &["tool", "read", "/etc/passwd"], &captured());
+    assert_eq!((outside.returncode, outside.stdout.unwrap()), (1, Vec::new()), "no host data");
+    // A child that never ends is killed at its timeout.
+    let err = os.run(&["tool", "spin"], &RunOptions { timeout: Some(0.2), ..captured() }).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimeoutExpired);
+    assert_eq!(os.getcwd().unwrap(), "/work", "the parent goes on");
+}
