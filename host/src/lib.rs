@@ -50,6 +50,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use file::File;
 pub use os::{Os, OsPath, WalkOptions};
 pub use path::FsPath;
+pub use process::kill_children;
 pub use runtime::Runtime;
 pub use sandbox::{ProgressFn, Sandbox, SandboxBuilder};
 pub use shutil::{CopyFunction, CopytreeOptions};

@@ -9,6 +9,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // Ctrl-C stops the sandbox and the programs it started, not just osbox.
+    let _ = ctrlc::set_handler(|| {
+        osbox::kill_children();
+        std::process::exit(130);
+    });
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {

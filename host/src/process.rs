@@ -96,6 +96,41 @@ fn reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<V
     })
 }
 
+/// The native children running now, by process id, so that they can be
+/// stopped with their sandbox's host (see [`kill_children`]).
+static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Kills every child process the sandboxes of this process are running:
+/// for a host that is stopping (the CLI calls it on Ctrl-C).
+pub fn kill_children() {
+    let running = RUNNING.lock().map(|r| r.clone()).unwrap_or_default();
+    for pid in running {
+        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+/// Removes a child from [`RUNNING`] when it has been waited for.
+struct Registered(u32);
+
+impl Registered {
+    fn new(pid: u32) -> Registered {
+        if let Ok(mut r) = RUNNING.lock() {
+            r.push(pid);
+        }
+        Registered(pid)
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut r) = RUNNING.lock() {
+            r.retain(|p| *p != self.0);
+        }
+    }
+}
+
 fn kill(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -210,6 +245,7 @@ pub(crate) fn run(program: &Allowed, s: Spawn<'_>) -> std::result::Result<SpawnR
         std::io::ErrorKind::PermissionDenied => ErrorCode::Access,
         _ => ErrorCode::Io,
     })?;
+    let _registered = Registered::new(child.id());
     // The writers must close in this process, or the reader never ends.
     drop(merged_writer);
     drop(cmd);

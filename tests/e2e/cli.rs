@@ -191,3 +191,29 @@ fn exec_ends_with_the_error_that_ended_the_sandbox() {
     assert_eq!(out.status.code(), Some(3));
     assert!(stdout(&out).contains("\"type\":\"MemoryError\""));
 }
+
+#[test]
+fn ctrl_c_stops_the_sandbox_and_its_children() {
+    let dir = tempdir();
+    let marker = "31.4159"; // a sleep no other test runs
+    let mut child = Command::new(env!("CARGO_BIN_EXE_osbox"))
+        .args(["--dir", &grant(dir.path(), "/w"), "--allow-run", "sleep", "call", "subprocess.run"])
+        .arg(format!("[\"sleep\", \"{marker}\"]"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = || {
+        Command::new("pgrep").args(["-f", &format!("sleep {marker}")]).output().map(|o| !o.stdout.is_empty()).unwrap_or(false)
+    };
+    let started = std::time::Instant::now();
+    while !running() && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(running(), "the granted child started");
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(!running(), "the child went with the sandbox");
+}
