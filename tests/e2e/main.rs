@@ -4,6 +4,7 @@
 mod api;
 mod cli;
 mod differential;
+mod escapes;
 mod faults;
 mod files;
 mod harness;
