@@ -14,17 +14,21 @@ fn main() {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     ensure_wasm_target();
 
-    let status = nested_cargo(&cargo, &root, &target_dir)
-        .args(["rustc", "--package", "osbox-guest", "--lib", "--crate-type", "cdylib"])
-        .args(["--target", "wasm32-wasip2", "--release"])
-        .status()
-        .unwrap_or_else(|e| panic!("could not run {cargo:?} to build the guest: {e}"));
-    if !status.success() {
-        panic!(
-            "building the osbox guest for wasm32-wasip2 failed; if the target is missing, run: \
-             rustup target add wasm32-wasip2"
-        );
-    }
+    // The guest, and the standalone guest for WASI hosts other than osbox.
+    // They share the target directory, so each is taken out as it is built.
+    let built = target_dir.join("wasm32-wasip2/release/osbox_guest.wasm");
+    build_guest(&cargo, &root, &target_dir, &[]);
+    let bytes = std::fs::read(&built).unwrap_or_else(|e| panic!("{}: {e}", built.display()));
+    let dest = out_dir.join("osbox_guest.wasm");
+    std::fs::write(&dest, &bytes).expect("write the guest into OUT_DIR");
+    println!("cargo:rustc-env=OSBOX_GUEST_WASM={}", dest.display());
+    println!("cargo:rustc-env=OSBOX_GUEST_HASH={:016x}{:016x}", fnv1a(&bytes, 0), fnv1a(&bytes, 1));
+    rerun_on_dep_info(&target_dir.join("wasm32-wasip2/release/osbox_guest.d"));
+
+    build_guest(&cargo, &root, &target_dir, &["--features", "standalone"]);
+    let standalone = out_dir.join("osbox_guest_standalone.wasm");
+    std::fs::copy(&built, &standalone).expect("copy the standalone guest");
+    println!("cargo:rustc-env=OSBOX_GUEST_STANDALONE_WASM={}", standalone.display());
 
     // The WASI command the tests run as a sandboxed subprocess.
     let status = nested_cargo(&cargo, &root, &target_dir)
@@ -36,16 +40,25 @@ fn main() {
     println!("cargo:rustc-env=OSBOX_TEST_COMMAND_WASM={}", command.display());
     println!("cargo:rerun-if-changed={}", root.join("tests/command").display());
 
-    let wasm = target_dir.join("wasm32-wasip2/release/osbox_guest.wasm");
-    let bytes = std::fs::read(&wasm).unwrap_or_else(|e| panic!("{}: {e}", wasm.display()));
-    let dest = out_dir.join("osbox_guest.wasm");
-    std::fs::write(&dest, &bytes).expect("write the guest into OUT_DIR");
-    println!("cargo:rustc-env=OSBOX_GUEST_WASM={}", dest.display());
-    println!("cargo:rustc-env=OSBOX_GUEST_HASH={:016x}{:016x}", fnv1a(&bytes, 0), fnv1a(&bytes, 1));
-
     rerun_on_dep_info(&target_dir.join("wasm32-wasip2/release/osbox_guest.d"));
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     println!("cargo:rerun-if-changed={}", root.join("guest").display());
+}
+
+/// Builds the guest component (a cdylib) with `extra` cargo arguments.
+fn build_guest(cargo: &std::ffi::OsStr, root: &Path, target_dir: &Path, extra: &[&str]) {
+    let status = nested_cargo(cargo, root, target_dir)
+        .args(["rustc", "--package", "osbox-guest", "--lib", "--crate-type", "cdylib"])
+        .args(["--target", "wasm32-wasip2", "--release"])
+        .args(extra)
+        .status()
+        .unwrap_or_else(|e| panic!("could not run {cargo:?} to build the guest: {e}"));
+    if !status.success() {
+        panic!(
+            "building the osbox guest for wasm32-wasip2 failed; if the target is missing, run: \
+             rustup target add wasm32-wasip2"
+        );
+    }
 }
 
 /// A cargo for wasm32-wasip2 builds into `target_dir`, without the outer

@@ -4,7 +4,7 @@
 use crate::error::{os_error, Fail};
 use crate::exports::osbox::os::fs::Guest;
 use crate::fspath::like;
-use crate::osbox::os::host;
+use crate::host;
 use crate::osbox::os::types::{
     DirEntry, ErrorCode, FileType, Fspath, OsError, StatResult, StatvfsResult, WalkItem, WalkStep,
 };

@@ -17,6 +17,7 @@ pub mod file;
 mod error;
 mod fs;
 mod fspath;
+mod host;
 mod path;
 pub mod posixpath;
 mod process;

@@ -4,7 +4,7 @@
 
 use crate::error::{os_error, value_error};
 use crate::exports::osbox::os::process::{CompletedProcess, Guest, Output};
-use crate::osbox::os::host;
+use crate::host;
 use crate::osbox::os::types::{Fspath, OsError};
 use crate::sandbox;
 use crate::Osbox;

@@ -13,7 +13,7 @@ use crate::exports::osbox::os::path::Guest as Path;
 use crate::exports::osbox::os::shutil::{CopyFunction, Guest};
 use crate::file::flags::{O_CREAT, O_EXCL, O_TRUNC, O_WRONLY};
 use crate::fs::is_dir_mode;
-use crate::osbox::os::host;
+use crate::host;
 use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
 use crate::posixpath::{self, repr_str};
 use crate::sandbox::{self, resolve, Loc, Mount};

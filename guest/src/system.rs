@@ -4,7 +4,7 @@
 
 use crate::error::{exception, os_error, value_error};
 use crate::exports::osbox::os::system::Guest;
-use crate::osbox::os::host;
+use crate::host;
 use crate::osbox::os::types::{Exception, OsError, StructTime, UnameResult};
 use crate::wasi::clocks::{monotonic_clock, wall_clock};
 use crate::Osbox;

@@ -12,4 +12,5 @@ mod limits;
 mod process;
 mod sandbox;
 mod sequences;
+mod standalone;
 mod system;

@@ -1,0 +1,73 @@
+//! The osbox host extension, or what stands in for it in the standalone
+//! build (feature `standalone`), which imports nothing but WASI and so runs
+//! on any WASI 0.2 host: there the calls that need the osbox host fail with
+//! `ENOSYS` (`not-implemented`), system information shows CPython-on-WASI's
+//! placeholders and local time is UTC.
+
+#[cfg(not(feature = "standalone"))]
+pub use crate::osbox::os::host::*;
+
+#[cfg(feature = "standalone")]
+pub use standalone::*;
+
+#[cfg(feature = "standalone")]
+mod standalone {
+    use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
+
+    pub fn chmod(_path: &str, _mode: u32, _follow_symlinks: bool) -> Result<(), ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn statvfs(_path: &str) -> Result<StatvfsResult, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn mode(_path: &str, _follow_symlinks: bool) -> Result<u32, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn rename(_src: &str, _dst: &str) -> Result<(), ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn progress(_operation: &str, _done: u64) {}
+
+    /// wasi-libc's `uname` placeholders, and its one CPU.
+    pub fn system_info() -> (UnameResult, u32) {
+        let uname = UnameResult {
+            sysname: "wasi".into(),
+            nodename: "(none)".into(),
+            release: "0.0.0".into(),
+            version: "0.0.0".into(),
+            machine: "wasm32".into(),
+        };
+        (uname, 1)
+    }
+
+    /// wasi-libc's emulated `getpid` answers 42.
+    pub fn pids() -> (i32, i32) {
+        (42, 1)
+    }
+
+    pub fn local_zone(_seconds: i64) -> (i64, String, bool) {
+        (0, "UTC".into(), false)
+    }
+
+    pub fn terminal_size(_fd: i32) -> Result<(u32, u32), ErrorCode> {
+        Err(ErrorCode::NoTty)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn(
+        _argv: &[String],
+        _cwd: &str,
+        _env: &[(String, String)],
+        _input: Option<&[u8]>,
+        _capture_stdout: bool,
+        _capture_stderr: bool,
+        _merge_stderr: bool,
+        _timeout_ns: Option<u64>,
+    ) -> Result<SpawnResult, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+}
