@@ -38,8 +38,11 @@ fn load(outside: &Path) -> Vec<Attack> {
         .collect()
 }
 
+/// Each path's content, mtime and whether it is a directory.
+type Print = BTreeMap<PathBuf, (Vec<u8>, Option<SystemTime>, bool)>;
+
 /// Every file and directory under `root` with its content and mtime.
-fn fingerprint(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, Option<SystemTime>, bool)> {
+fn fingerprint(root: &Path) -> Print {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -102,7 +105,7 @@ impl Fixture {
         self.root.path().join(p)
     }
 
-    fn protected(&self) -> (BTreeMap<PathBuf, (Vec<u8>, Option<SystemTime>, bool)>, BTreeMap<PathBuf, (Vec<u8>, Option<SystemTime>, bool)>) {
+    fn protected(&self) -> (Print, Print) {
         (fingerprint(&self.path("outside")), fingerprint(&self.path("readonly")))
     }
 
