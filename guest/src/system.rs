@@ -245,7 +245,12 @@ impl Guest for Osbox {
         let n = u64::try_from(n).map_err(|_| value_error("negative argument not allowed"))?;
         // The host caps one request; larger ones come in pieces.
         const PIECE: u64 = 1 << 20;
-        let mut out = Vec::with_capacity(n.min(PIECE) as usize);
+        // CPython raises MemoryError for what cannot be allocated; reserving
+        // up front turns a failed grow into that instead of an abort.
+        let mut out = Vec::new();
+        if usize::try_from(n).ok().and_then(|n| out.try_reserve_exact(n).ok()).is_none() {
+            return Err(exception(Exception::MemoryError, ""));
+        }
         while (out.len() as u64) < n {
             let want = (n - out.len() as u64).min(PIECE);
             out.extend(crate::wasi::random::random::get_random_bytes(want));

@@ -32,5 +32,8 @@ fn a_memory_cap_gives_memory_error_and_the_runtime_goes_on() {
     assert_eq!((err.kind(), err.message()), (ErrorKind::Memory, "the sandbox's memory cap (16 MiB) was reached"));
     assert_eq!(os.getcwd().unwrap_err().kind(), ErrorKind::Sandbox);
     let mut fresh = runtime().sandbox().build().unwrap().os().unwrap();
+    // Without a cap, what cannot be allocated at all is MemoryError, and the
+    // instance goes on.
+    assert_eq!(fresh.urandom(1 << 40).unwrap_err().kind(), ErrorKind::Memory);
     assert_eq!(fresh.urandom(100 << 20).unwrap().len(), 100 << 20, "no cap, no limit");
 }

@@ -7,6 +7,7 @@ mod differential;
 mod escapes;
 mod faults;
 mod files;
+mod fuzz;
 mod harness;
 mod limits;
 mod process;
