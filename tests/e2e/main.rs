@@ -10,6 +10,7 @@ mod files;
 mod fuzz;
 mod harness;
 mod limits;
+mod load;
 mod process;
 mod sandbox;
 mod sequences;
