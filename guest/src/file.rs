@@ -264,18 +264,8 @@ fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
     match &file.target {
         Target::File { desc, mount } => stat_in(desc, ".", true, mount.dev),
         Target::Virtual => stat_loc(&Loc::Virtual { comps: Vec::new(), exists: true }, true),
-        Target::Stdio(_) => Ok(StatResult {
-            mode: 0o020620,
-            ino: 0,
-            dev: 0,
-            nlink: 1,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            atime_ns: 0,
-            mtime_ns: 0,
-            ctime_ns: 0,
-        }),
+        // A character device, as a terminal or /dev/null is.
+        Target::Stdio(_) => Ok(crate::fs::synthetic_stat(0o020620, 0, 1)),
     }
 }
 

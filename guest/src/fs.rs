@@ -82,19 +82,14 @@ fn virtual_ino(comps: &[Vec<u8>]) -> u64 {
     h | (1 << 63)
 }
 
+/// A stat result for what has no file behind it (the virtual tree, the
+/// standard streams): no size, no times.
+pub fn synthetic_stat(mode: u32, ino: u64, nlink: u64) -> StatResult {
+    StatResult { mode, ino, dev: 0, nlink, uid: 0, gid: 0, size: 0, atime_ns: 0, mtime_ns: 0, ctime_ns: 0 }
+}
+
 fn virtual_stat(comps: &[Vec<u8>]) -> StatResult {
-    StatResult {
-        mode: S_IFDIR | 0o555,
-        ino: virtual_ino(comps),
-        dev: 0,
-        nlink: 2 + sandbox::virtual_children(comps).len() as u64,
-        uid: 0,
-        gid: 0,
-        size: 0,
-        atime_ns: 0,
-        mtime_ns: 0,
-        ctime_ns: 0,
-    }
+    synthetic_stat(S_IFDIR | 0o555, virtual_ino(comps), 2 + sandbox::virtual_children(comps).len() as u64)
 }
 
 /// `stat` of `name` relative to the open directory `dir`, inode included.

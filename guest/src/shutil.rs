@@ -86,10 +86,10 @@ fn mode_bits(path: &Fspath, follow: bool) -> Result<u32, OsError> {
     host::mode(&abs, follow).map_err(|c| os_error(c, Some(path), None))
 }
 
-/// Copies all of `fd_in` into `fd_out`.
-fn copy_data(fd_in: i32, fd_out: i32) -> Result<(), OsError> {
+/// Copies the rest of `fd_in` into `fd_out`, `chunk` bytes at a time.
+fn copy_data(fd_in: i32, fd_out: i32, chunk: i64) -> Result<(), OsError> {
     loop {
-        let buf = <Osbox as File>::read(fd_in, CHUNK)?;
+        let buf = <Osbox as File>::read(fd_in, chunk)?;
         if buf.is_empty() {
             return Ok(());
         }
@@ -163,7 +163,7 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
         <Osbox as File>::close(<Osbox as File>::open(dst.clone(), O_WRONLY, 0)?)?;
         let (fd_out, tmp) = open_beside(dst)?;
         let written = closing(fd_out, |fd_out| {
-            copy_data(fd_in, fd_out)?;
+            copy_data(fd_in, fd_out, CHUNK)?;
             if sync { <Osbox as File>::fsync(fd_out) } else { Ok(()) }
         });
         let placed = written.and_then(|()| {
@@ -193,7 +193,7 @@ fn write_new(fd_in: i32, dst: &Fspath, sync: bool) -> Result<Fspath, OsError> {
         Err(e) => return Err(e),
     };
     let written = closing(fd_out, |fd_out| {
-        copy_data(fd_in, fd_out)?;
+        copy_data(fd_in, fd_out, CHUNK)?;
         if sync { <Osbox as File>::fsync(fd_out) } else { Ok(()) }
     });
     if written.is_err() && !existed {
@@ -608,17 +608,7 @@ impl Guest for Osbox {
     }
 
     fn copyfileobj(fsrc: i32, fdst: i32, length: i64) -> Result<(), OsError> {
-        let length = if length > 0 { length } else { 64 * 1024 };
-        loop {
-            let buf = <Osbox as File>::read(fsrc, length)?;
-            if buf.is_empty() {
-                return Ok(());
-            }
-            let mut done = 0;
-            while done < buf.len() {
-                done += <Osbox as File>::write(fdst, buf[done..].to_vec())? as usize;
-            }
-        }
+        copy_data(fsrc, fdst, if length > 0 { length } else { 64 * 1024 })
     }
 
     fn which(cmd: Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {
