@@ -66,7 +66,7 @@ impl Runtime {
         let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
         let pre = bindings::OsPre::new(pre).map_err(Error::sandbox)?;
         let inner = Arc::new(Inner { engine, pre });
-        start_ticker(Arc::downgrade(&inner));
+        start_ticker(Arc::downgrade(&inner)).map_err(Error::sandbox)?;
         Ok(Runtime { inner })
     }
 
@@ -86,7 +86,7 @@ pub(crate) const TICK: std::time::Duration = std::time::Duration::from_millis(10
 
 /// Advances the engine's epoch every [`TICK`] for as long as the runtime
 /// lives.
-fn start_ticker(inner: std::sync::Weak<Inner>) {
+fn start_ticker(inner: std::sync::Weak<Inner>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("osbox-epoch".into())
         .spawn(move || {
@@ -96,7 +96,7 @@ fn start_ticker(inner: std::sync::Weak<Inner>) {
                 std::thread::sleep(TICK);
             }
         })
-        .expect("spawn the epoch ticker");
+        .map(drop)
 }
 
 fn default_cache_dir() -> Option<PathBuf> {
