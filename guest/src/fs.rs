@@ -189,23 +189,60 @@ impl Listing {
                 c.push(name.as_bytes().to_vec());
                 virtual_ino(&c)
             }
-            Listing::Real { mount, opened, .. } => {
-                let dir = opened.as_ref().unwrap_or(&mount.dir);
+            Listing::Real { opened: Some(dir), .. } => {
                 dir.metadata_hash_at(PathFlags::empty(), name).map_or(0, |h| h.lower)
             }
+            Listing::Real { mount, rel, opened: None } => mount
+                .dir
+                .metadata_hash_at(PathFlags::empty(), &Self::mount_path(rel, name))
+                .map_or(0, |h| h.lower),
         }
     }
+}
+
+/// A listing in one host call (`scan-dir`), where the osbox host is there:
+/// names, types and link targets without a WASI call per entry.
+fn host_listing(loc: &Loc) -> Option<Result<Vec<host::ScanEntry>, Fail>> {
+    let Loc::Real { mount, rel } = loc else { return None };
+    let mount_path = std::str::from_utf8(&mount.path).ok()?;
+    match host::scan_dir(mount_path, rel) {
+        Err(ErrorCode::NotImplemented) => None,
+        r => Some(r.map_err(Fail::Code)),
+    }
+}
+
+/// A directory entry: its name, its own type, and for a link the type it
+/// points to.
+type Entry = (String, FileType, Option<FileType>);
+
+/// The entries of a directory.
+fn list(path: &Fspath, want_targets: bool) -> Result<(Listing, Vec<Entry>), OsError> {
+    let loc = resolve(path).map_err(|f| f.on(path))?;
+    if let Some(scanned) = host_listing(&loc) {
+        let entries = scanned.map_err(|f| f.on(path))?;
+        let Loc::Real { mount, rel } = loc else { unreachable!("host listings are of mounts") };
+        let entries = entries.into_iter().map(|e| (e.name, e.type_, e.target_type)).collect();
+        return Ok((Listing::Real { mount, rel, opened: None }, entries));
+    }
+    let listing = Listing::open(loc).map_err(|f| f.on(path))?;
+    let entries = listing.entries().map_err(|f| f.on(path))?;
+    let entries = entries
+        .into_iter()
+        .map(|(name, t)| {
+            let target = (want_targets && t == FileType::SymbolicLink).then(|| listing.target_type(&name)).flatten();
+            (name, t, target)
+        })
+        .collect();
+    Ok((listing, entries))
 }
 
 /// `os.scandir(path)` materialised; `inodes` false skips `inode()`, which
 /// walk never asks for.
 fn scan(path: &Fspath, inodes: bool) -> Result<Vec<DirEntry>, OsError> {
-    let listing = resolve(path).and_then(Listing::open).map_err(|f| f.on(path))?;
-    let entries = listing.entries().map_err(|f| f.on(path))?;
+    let (listing, entries) = list(path, true)?;
     let bytes = path.is_bytes();
     let mut out = Vec::with_capacity(entries.len());
-    for (name, t) in entries {
-        let target_type = if t == FileType::SymbolicLink { listing.target_type(&name) } else { None };
+    for (name, t, target_type) in entries {
         let inode = if inodes { listing.inode(&name) } else { 0 };
         let name = like(bytes, name.into_bytes());
         let entry_path = path.like(posixpath::join(path.as_bytes(), &[name.as_bytes()]));
@@ -546,9 +583,8 @@ impl Guest for crate::Osbox {
 
     fn listdir(path: Option<Fspath>) -> Result<Vec<Fspath>, OsError> {
         let path = path.unwrap_or_else(|| curdir(false));
-        let listing = resolve(&path).and_then(Listing::open).map_err(|f| f.on(&path))?;
-        let entries = listing.entries().map_err(|f| f.on(&path))?;
-        Ok(entries.into_iter().map(|(n, _)| path.like(n.into_bytes())).collect())
+        let (_, entries) = list(&path, false)?;
+        Ok(entries.into_iter().map(|(n, _, _)| path.like(n.into_bytes())).collect())
     }
 
     fn scandir(path: Option<Fspath>) -> Result<Vec<DirEntry>, OsError> {

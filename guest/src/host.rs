@@ -8,11 +8,19 @@
 pub use crate::osbox::os::host::*;
 
 #[cfg(feature = "standalone")]
+pub use crate::osbox::os::host::ScanEntry;
+
+#[cfg(feature = "standalone")]
 pub use standalone::*;
 
 #[cfg(feature = "standalone")]
 mod standalone {
+    use crate::osbox::os::host::ScanEntry;
     use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
+
+    pub fn scan_dir(_mount: &str, _rel: &str) -> Result<Vec<ScanEntry>, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
 
     pub fn chmod(_path: &str, _mode: u32, _follow_symlinks: bool) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)

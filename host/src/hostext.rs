@@ -3,6 +3,7 @@
 //! Host errors map to WIT error codes here, in one place.
 
 use std::io;
+use std::path::Path;
 
 use cap_std::fs::{Dir, Permissions};
 use cap_std::fs::PermissionsExt;
@@ -10,7 +11,8 @@ use cap_std::fs::PermissionsExt;
 use crate::bindings::osbox::os::host::Host;
 use std::time::{Duration, Instant};
 
-use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult as Statvfs, UnameResult};
+use crate::bindings::osbox::os::host::ScanEntry;
+use crate::bindings::osbox::os::types::{ErrorCode, FileType, SpawnResult, StatvfsResult as Statvfs, UnameResult};
 use crate::process;
 use crate::sandbox::{Grant, State};
 
@@ -199,9 +201,57 @@ impl Host for State {
         Ok(result)
     }
 
+    fn scan_dir(&mut self, mount: String, rel: String) -> Result<Vec<ScanEntry>, ErrorCode> {
+        let grant = self
+            .grants
+            .iter()
+            .find(|g| Path::new(&g.guest).components().eq(Path::new(&mount).components()))
+            .ok_or(ErrorCode::NoEntry)?;
+        let entries = if rel == "." { grant.dir.entries() } else { grant.dir.read_dir(&rel) }.map_err(|e| code(&e))?;
+        let base = rel.trim_end_matches('/');
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| code(&e))?;
+            let name = entry.file_name().into_string().map_err(|_| ErrorCode::IllegalByteSequence)?;
+            let kind = entry.file_type().map_or(FileType::Unknown, |t| file_type(&t));
+            // A link's target, resolved from the grant as WASI resolves it:
+            // one that leaves the grant counts as dangling.
+            let target_type = (kind == FileType::SymbolicLink)
+                .then(|| {
+                    let path = if rel == "." { name.clone() } else { format!("{base}/{name}") };
+                    grant.dir.metadata(&path).ok().map(|m| file_type(&m.file_type()))
+                })
+                .flatten();
+            out.push(ScanEntry { name, type_: kind, target_type });
+        }
+        Ok(out)
+    }
+
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))
+    }
+}
+
+/// A cap-std file type as WIT's.
+fn file_type(t: &cap_std::fs::FileType) -> FileType {
+    use cap_std::fs::FileTypeExt;
+    if t.is_symlink() {
+        FileType::SymbolicLink
+    } else if t.is_dir() {
+        FileType::Directory
+    } else if t.is_file() {
+        FileType::RegularFile
+    } else if t.is_char_device() {
+        FileType::CharacterDevice
+    } else if t.is_block_device() {
+        FileType::BlockDevice
+    } else if t.is_fifo() {
+        FileType::Fifo
+    } else if t.is_socket() {
+        FileType::Socket
+    } else {
+        FileType::Unknown
     }
 }
 
