@@ -3,7 +3,6 @@
 //! Host errors map to WIT error codes here, in one place.
 
 use std::io;
-use std::path::Path;
 
 use cap_std::fs::{Dir, Permissions};
 use cap_std::fs::PermissionsExt;
@@ -172,10 +171,9 @@ impl Host for State {
             return Ok(Err(code(&e)));
         }
         let call = timeout_ns.map(|ns| Instant::now() + Duration::from_nanos(ns));
-        let (deadline, sandbox_first) = match (call, self.deadline) {
-            (Some(c), Some(d)) => (Some(c.min(d)), d < c),
-            (Some(c), None) => (Some(c), false),
-            (None, d) => (d, d.is_some()),
+        let deadline = match (call, self.deadline) {
+            (Some(c), Some(d)) => Some(c.min(d)),
+            (c, d) => c.or(d),
         };
         let spawn = process::Spawn {
             argv: &argv,
@@ -186,15 +184,14 @@ impl Host for State {
             capture_stderr,
             merge_stderr,
             deadline,
-            timed_out_is_sandbox: sandbox_first,
         };
         let result = match &program.wasm {
-            Some(component) => match process::run_wasm(component, &self.grants, &cwd, spawn) {
-                Ok(r) => r,
-                Err(()) => return Err(wasmtime::Error::new(crate::sandbox::TimeLimit)),
-            },
+            Some(component) => process::run_wasm(component, &self.grants, &cwd, spawn),
             None => process::run(program, spawn),
         };
+        // A child stopped by the sandbox's own limit ends the sandbox, from
+        // inside this call, whatever the epoch says yet; one stopped by the
+        // call's timeout is the caller's TimeoutExpired.
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(wasmtime::Error::new(crate::sandbox::TimeLimit));
         }
@@ -202,11 +199,10 @@ impl Host for State {
     }
 
     fn scan_dir(&mut self, mount: String, rel: String) -> Result<Vec<ScanEntry>, ErrorCode> {
-        let grant = self
-            .grants
-            .iter()
-            .find(|g| Path::new(&g.guest).components().eq(Path::new(&mount).components()))
-            .ok_or(ErrorCode::NoEntry)?;
+        let grant = match locate(&self.grants, &mount)? {
+            (grant, top) if top == "." => grant,
+            _ => return Err(ErrorCode::NoEntry),
+        };
         let entries = if rel == "." { grant.dir.entries() } else { grant.dir.read_dir(&rel) }.map_err(|e| code(&e))?;
         let base = rel.trim_end_matches('/');
         let mut out = Vec::new();

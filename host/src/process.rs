@@ -77,8 +77,8 @@ pub(crate) struct Spawn<'a> {
     pub capture_stderr: bool,
     pub merge_stderr: bool,
     /// When to kill it: the call's timeout or the sandbox's, the sooner.
+    /// The caller tells which from the clock afterwards.
     pub deadline: Option<Instant>,
-    pub timed_out_is_sandbox: bool,
 }
 
 /// The program `argv[0]` names, if the policy grants it.
@@ -149,14 +149,13 @@ impl wasmtime_wasi::WasiView for WasmChild {
 }
 
 /// Runs a WASI command component as the child: a sandbox of its own over
-/// the same grants, its output captured like a native program's. `Err(())`
-/// when the sandbox's own time limit ended it.
+/// the same grants, its output captured like a native program's.
 pub(crate) fn run_wasm(
     component: &wasmtime::component::Component,
     grants: &[crate::sandbox::Grant],
     guest_cwd: &str,
     s: Spawn<'_>,
-) -> std::result::Result<std::result::Result<SpawnResult, ErrorCode>, ()> {
+) -> std::result::Result<SpawnResult, ErrorCode> {
     use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
     const CAPTURE_LIMIT: usize = 256 << 20;
     let engine = component.engine();
@@ -164,9 +163,7 @@ pub(crate) fn run_wasm(
     wasi.allow_blocking_current_thread(true);
     for g in grants {
         let perms = if g.read_only { wasmtime_wasi::FsPerms::ReadOnly } else { wasmtime_wasi::FsPerms::ReadWrite };
-        if wasi.preopened_dir(&g.host, &g.guest, perms).is_err() {
-            return Ok(Err(ErrorCode::Io));
-        }
+        wasi.preopened_dir(&g.host, &g.guest, perms).map_err(|_| ErrorCode::Io)?;
     }
     wasi.args(s.argv).envs(s.env).initial_cwd(guest_cwd);
     wasi.stdin(MemoryInputPipe::new(s.input.unwrap_or_default().to_vec()));
@@ -185,9 +182,7 @@ pub(crate) fn run_wasm(
     store.set_epoch_deadline(ticks);
     store.epoch_deadline_trap();
     let mut linker = wasmtime::component::Linker::<WasmChild>::new(engine);
-    if wasmtime_wasi::p2::add_to_linker_sync(&mut linker).is_err() {
-        return Ok(Err(ErrorCode::Io));
-    }
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|_| ErrorCode::Io)?;
     let outcome = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)
         .and_then(|cmd| cmd.wasi_cli_run().call_run(&mut store));
     let mut timed_out = false;
@@ -198,9 +193,6 @@ pub(crate) fn run_wasm(
             if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
                 exit.0
             } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
-                if s.timed_out_is_sandbox {
-                    return Err(());
-                }
                 timed_out = true;
                 -9
             } else {
@@ -211,12 +203,12 @@ pub(crate) fn run_wasm(
         }
     };
     let captured = |pipe: &MemoryOutputPipe, on: bool| if on { pipe.contents().to_vec() } else { Vec::new() };
-    Ok(Ok(SpawnResult {
+    Ok(SpawnResult {
         status,
         stdout: captured(&out, s.capture_stdout || s.merge_stderr),
         stderr: captured(&err, s.capture_stderr && !s.merge_stderr),
         timed_out,
-    }))
+    })
 }
 
 /// Runs the native child to its end, or to the deadline, when it is killed.
@@ -282,8 +274,6 @@ pub(crate) fn run(program: &Allowed, s: Spawn<'_>) -> std::result::Result<SpawnR
         status: code,
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
-        // The sandbox's own limit is not the call's timeout: the guest
-        // finds its deadline passed as soon as it runs again.
-        timed_out: timed_out && !s.timed_out_is_sandbox,
+        timed_out,
     })
 }

@@ -314,8 +314,11 @@ pub static CALLS: &[Def] = &[
     Def { name: "time.sleep", params: &["secs"], run: |os, a| os.sleep(a.float("secs")?).map(unit) },
     Def { name: "time.strftime", params: &["format", "t"], run: |os, a| {
         let format = a.string("format")?;
-        let zone = os.localtime(None)?;
-        let t = a.struct_time("t", &zone)?;
+        // A tuple has no zone: it gets the local one, as in C.
+        let t = match a.get("t") {
+            Some(_) => a.struct_time("t", &os.localtime(None)?)?,
+            None => None,
+        };
         os.strftime(&format, t.as_ref()).map(Value::String)
     }},
     Def { name: "time.time", params: &[], run: |os, _| os.time_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
@@ -370,7 +373,8 @@ fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
             other => Err(Error::new(ErrorKind::Type, format!("expected str, bytes or os.PathLike object, not {}", json::type_name(other)))),
         }
     };
-    let mut argv = strings(&raw)?;
+    let given = strings(&raw)?;
+    let mut argv = given.clone();
     if shell {
         argv.splice(0..0, ["sh".to_string(), "-c".to_string()]);
     }
@@ -412,7 +416,7 @@ fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
     let (done, timed_out) = os.run_raw(&argv, &options)?;
     let cmd = match &raw {
         Value::String(s) => s.clone(),
-        _ => crate::subprocess::show_list(&strings(&raw)?),
+        _ => crate::subprocess::show_list(&given),
     };
     if timed_out {
         // CPython prints the timeout as it was given (`1`, `0.5`).
