@@ -95,8 +95,14 @@ fn virtual_stat(comps: &[Vec<u8>]) -> StatResult {
 /// `stat` of `name` relative to the open directory `dir`, inode included.
 pub fn stat_in(dir: &Descriptor, name: &str, follow: bool, dev: u64) -> Result<StatResult, Fail> {
     if name == "." {
-        let s = dir.stat()?;
-        let ino = dir.metadata_hash()?.lower;
+        let (s, ino) = match dir.stat() {
+            Ok(s) => (s, dir.metadata_hash()?.lower),
+            // A host that stats a preopen only by path (see sandbox::reopen).
+            Err(e) => match sandbox::reopen(dir) {
+                Ok(d) => (d.stat()?, d.metadata_hash()?.lower),
+                Err(_) => return Err(e.into()),
+            },
+        };
         return Ok(to_stat(s, ino, dev));
     }
     let s = dir.stat_at(flags(follow), name)?;
@@ -153,7 +159,7 @@ impl Listing {
                 .collect()),
             Listing::Real { mount, opened, .. } => {
                 let dir = opened.as_ref().unwrap_or(&mount.dir);
-                let stream = dir.read_directory()?;
+                let stream = sandbox::read_directory(dir)?;
                 let mut out = Vec::new();
                 while let Some(e) = stream.read_directory_entry()? {
                     out.push((e.name, file_type(e.type_)));

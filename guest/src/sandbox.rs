@@ -55,6 +55,19 @@ thread_local! {
     static CWD: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
 }
 
+/// The directory `dir` itself, opened again through `.`: for hosts whose
+/// preopen descriptors answer only path-based calls (Node's
+/// preview2-shim neither stats nor lists a preopen itself).
+pub fn reopen(dir: &Descriptor) -> Result<Descriptor, WasiCode> {
+    dir.open_at(PathFlags::SYMLINK_FOLLOW, ".", crate::wasi::filesystem::types::OpenFlags::DIRECTORY, DescriptorFlags::READ)
+}
+
+/// `dir.read_directory()`, through [`reopen`] where the host cannot list
+/// the descriptor itself.
+pub fn read_directory(dir: &Descriptor) -> Result<crate::wasi::filesystem::types::DirectoryEntryStream, WasiCode> {
+    dir.read_directory().or_else(|e| reopen(dir).map_err(|_| e)?.read_directory())
+}
+
 /// The mounts, read from `wasi:filesystem/preopens` on first use.
 pub fn mounts() -> &'static [Mount] {
     MOUNTS.with(|m| {
@@ -64,7 +77,12 @@ pub fn mounts() -> &'static [Mount] {
                 let path = posixpath::abspath(guest.as_bytes(), b"/");
                 let path = if path.starts_with(b"//") { path[1..].to_vec() } else { path };
                 let comps = components(&path);
-                let read_only = dir.get_flags().is_ok_and(|f| f.bits() & DescriptorFlags::MUTATE_DIRECTORY.bits() == 0);
+                // Read-only: readable but not mutable. A host that reports no
+                // flags at all (Node's preview2-shim for preopens) says nothing.
+                let read_only = dir.get_flags().is_ok_and(|f| {
+                    let has = |flag: DescriptorFlags| f.bits() & flag.bits() != 0;
+                    has(DescriptorFlags::READ) && !has(DescriptorFlags::MUTATE_DIRECTORY)
+                });
                 mounts.push(Mount { path, comps, dir, dev: i as u64 + 1, read_only });
             }
             Box::leak(mounts.into_boxed_slice())

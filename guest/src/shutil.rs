@@ -398,7 +398,7 @@ impl OnError {
 }
 
 fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
-    let stream = match dir.read_directory() {
+    let stream = match crate::sandbox::read_directory(dir) {
         Ok(s) => s,
         Err(c) => return on.handle(Err(Fail::from(c).on(path))),
     };

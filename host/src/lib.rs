@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 mod bindings;
+mod compose;
 mod error;
 pub mod exec;
 mod file;
@@ -46,12 +47,13 @@ mod system;
 mod tempfile;
 mod types;
 
+pub use compose::{Guest, compose, imports_os_surface};
 pub use error::{Error, ErrorKind, Result};
 pub use file::File;
 pub use os::{Os, OsPath, WalkOptions};
 pub use path::FsPath;
 pub use process::kill_children;
-pub use runtime::Runtime;
+pub use runtime::{Program, Runtime};
 pub use sandbox::{ProgressFn, Sandbox, SandboxBuilder};
 pub use shutil::{CopyFunction, CopytreeOptions};
 pub use subprocess::{CompletedProcess, Output, RunOptions};

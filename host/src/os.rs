@@ -70,15 +70,7 @@ impl Os {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
         f(&self.guest, &mut self.store).map_err(|e| {
-            let err = if let Some(cap) = e.downcast_ref::<crate::sandbox::MemoryExceeded>() {
-                Error::new(ErrorKind::Memory, cap.to_string())
-            } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
-                || e.downcast_ref::<crate::sandbox::TimeLimit>().is_some()
-            {
-                Error::new(ErrorKind::Timeout, "the sandbox's time limit was reached")
-            } else {
-                Error::sandbox(e)
-            };
+            let err = Error::from_trap(e);
             self.dead = Some((err.kind(), err.message().to_string()));
             err
         })

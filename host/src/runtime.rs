@@ -9,11 +9,9 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings;
+use crate::compose::{GUEST, Guest};
 use crate::error::{Error, Result};
 use crate::sandbox::{SandboxBuilder, State};
-
-/// The guest component, built by build.rs from `guest/`.
-static GUEST: &[u8] = include_bytes!(env!("OSBOX_GUEST_WASM"));
 
 /// The engine, the compiled guest and its pre-linked instance: everything
 /// a sandbox needs that does not depend on its policy.
@@ -37,6 +35,9 @@ pub struct Runtime {
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
     pub(crate) pre: bindings::OsPre<State>,
+    /// WASI and the host extension, for programs run in a sandbox.
+    pub(crate) linker: Linker<State>,
+    cache: Option<PathBuf>,
 }
 
 impl Runtime {
@@ -65,7 +66,7 @@ impl Runtime {
             .map_err(Error::sandbox)?;
         let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
         let pre = bindings::OsPre::new(pre).map_err(Error::sandbox)?;
-        let inner = Arc::new(Inner { engine, pre });
+        let inner = Arc::new(Inner { engine, pre, linker, cache: dir });
         start_ticker(Arc::downgrade(&inner)).map_err(Error::sandbox)?;
         Ok(Runtime { inner })
     }
@@ -76,9 +77,46 @@ impl Runtime {
         SandboxBuilder::new(self.clone())
     }
 
+    /// Loads a WASI command component (one that exports `wasi:cli/run`) to
+    /// run in sandboxes with [`Sandbox::run`](crate::Sandbox::run): what
+    /// `osbox run` does.
+    ///
+    /// A component that imports the os surface (`osbox:os/fs` and the
+    /// rest) without containing osbox gets the osbox component plugged in
+    /// first ([`compose`](crate::compose)). The compiled code is cached
+    /// like the guest's.
+    pub fn program(&self, wasm: &[u8]) -> Result<Program> {
+        let composed;
+        let wasm = if crate::compose::imports_os_surface(wasm)? {
+            composed = crate::compose::compose(wasm, Guest::Full)?;
+            &composed[..]
+        } else {
+            wasm
+        };
+        let key = format!("program-{:016x}{:016x}", sip(wasm, 0), sip(wasm, 1));
+        let component = compile(&self.inner.engine, self.inner.cache.as_deref(), &key, wasm)
+            .map_err(|e| Error::new(crate::ErrorKind::Value, format!("not a runnable component: {e:#}")))?;
+        Ok(Program { component })
+    }
+
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
     }
+}
+
+/// A compiled WASI command component, ready to run in any sandbox of its
+/// runtime ([`Runtime::program`]).
+#[derive(Clone)]
+pub struct Program {
+    pub(crate) component: Component,
+}
+
+/// SipHash (std's, fixed keys) of `bytes`, seeded: a cache key.
+fn sip(bytes: &[u8], seed: u8) -> u64 {
+    let mut h = DefaultHasher::new();
+    seed.hash(&mut h);
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// How often the epoch advances: the granularity of time limits.
@@ -109,19 +147,25 @@ fn default_cache_dir() -> Option<PathBuf> {
 /// The compiled guest: from the cache when a matching entry is there, else
 /// compiled and stored for the next process.
 fn load_component(engine: &Engine, cache: Option<&Path>) -> wasmtime::Result<Component> {
-    let Some(dir) = cache else { return Component::new(engine, GUEST) };
+    compile(engine, cache, concat!("guest-", env!("OSBOX_GUEST_HASH")), GUEST)
+}
+
+/// Compiles `wasm`, or loads it from the cache entry named by `key` (which
+/// must identify the bytes) and the engine's configuration.
+fn compile(engine: &Engine, cache: Option<&Path>, key: &str, wasm: &[u8]) -> wasmtime::Result<Component> {
+    let Some(dir) = cache else { return Component::new(engine, wasm) };
     let mut h = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
-    let file = dir.join(format!("guest-{}-{:016x}.cwasm", env!("OSBOX_GUEST_HASH"), h.finish()));
+    let file = dir.join(format!("{key}-{:016x}.cwasm", h.finish()));
     if file.is_file() {
-        // SAFETY: the file was written by `serialize` below for this exact
-        // guest and engine configuration (both are in its name), in a
+        // SAFETY: the file was written by `serialize` below for these exact
+        // bytes and engine configuration (both are in its name), in a
         // directory only the user can write.
         if let Ok(c) = unsafe { Component::deserialize_file(engine, &file) } {
             return Ok(c);
         }
     }
-    let component = Component::new(engine, GUEST)?;
+    let component = Component::new(engine, wasm)?;
     // A cache that cannot be written only costs the next start its time.
     let _ = store(&file, &component.serialize()?);
     Ok(component)

@@ -16,7 +16,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::error::{Error, ErrorKind, Result};
 use crate::os::Os;
 use crate::process::Allowed;
-use crate::runtime::Runtime;
+use crate::runtime::{Program, Runtime};
 
 /// One directory the sandbox may reach.
 #[derive(Clone)]
@@ -212,7 +212,52 @@ impl Sandbox {
     /// A new instance of the guest under this policy, with its own current
     /// directory, environment and descriptors.
     pub fn os(&self) -> Result<Os> {
+        let mut store = self.store(WasiCtxBuilder::new())?;
+        let instance = self.runtime.inner().pre.instantiate(&mut store).map_err(Error::sandbox)?;
+        Ok(Os::new(self.runtime.clone(), store, instance))
+    }
+
+    /// The runtime this sandbox runs in (for [`Runtime::program`]).
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Runs a WASI command component under this policy, as `osbox run`
+    /// does: the granted directories are its preopens, the granted
+    /// environment is its environment, `args` its arguments (`args[0]` is
+    /// the program's name), its standard streams are this process's, and the
+    /// time and memory limits apply. Returns its exit status; the sandbox's
+    /// limits and traps are errors ([`ErrorKind::Timeout`],
+    /// [`ErrorKind::Memory`], [`ErrorKind::Sandbox`]).
+    ///
+    /// ```no_run
+    /// let runtime = osbox::Runtime::new()?;
+    /// let program = runtime.program(&std::fs::read("backup.wasm")?)?;
+    /// let sandbox = runtime.sandbox().dir("/srv/tenant-a", "/data").build()?;
+    /// let status = sandbox.run(&program, &["backup", "/data/app", "/data"])?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run(&self, program: &Program, args: &[impl AsRef<str>]) -> Result<i32> {
         let mut wasi = WasiCtxBuilder::new();
+        wasi.inherit_stdio();
+        wasi.args(&args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
+        let mut store = self.store(wasi)?;
+        let linker = &self.runtime.inner().linker;
+        let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &program.component, linker)
+            .map_err(|e| Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")))?;
+        match command.wasi_cli_run().call_run(&mut store) {
+            Ok(Ok(())) => Ok(0),
+            Ok(Err(())) => Ok(1),
+            Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) => Ok(exit.0),
+                None => Err(Error::from_trap(e)),
+            },
+        }
+    }
+
+    /// A store under this policy; `wasi` comes with what only the caller
+    /// knows (arguments, standard streams).
+    fn store(&self, mut wasi: WasiCtxBuilder) -> Result<Store<State>> {
         // Before the preopens: each preopen captures the setting when made,
         // and running file calls in place is what makes them cheap.
         wasi.allow_blocking_current_thread(true);
@@ -234,8 +279,7 @@ impl Sandbox {
             policy: self.policy.clone(),
             deadline: self.limits.timeout.map(|t| Instant::now() + t),
         };
-        let inner = self.runtime.inner();
-        let mut store = Store::new(&inner.engine, state);
+        let mut store = Store::new(&self.runtime.inner().engine, state);
         store.limiter(|s| &mut s.memory);
         let ticks = match self.limits.timeout {
             Some(t) => (t.as_nanos() / crate::runtime::TICK.as_nanos()).max(1) as u64,
@@ -243,8 +287,7 @@ impl Sandbox {
         };
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
-        let instance = inner.pre.instantiate(&mut store).map_err(Error::sandbox)?;
-        Ok(Os::new(self.runtime.clone(), store, instance))
+        Ok(store)
     }
 }
 

@@ -4,7 +4,7 @@ mod render;
 
 use std::fs::File;
 use std::io::{self, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -72,6 +72,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a WASI command component in the sandbox, e.g.
+    /// `osbox run --dir data::/data backup.wasm /data/app /data/backups`.
+    /// A component that imports the os surface (osbox:os/fs, ...) without
+    /// containing osbox gets it plugged in first. Exits with its exit status.
+    Run {
+        /// The component (.wasm) exporting wasi:cli/run.
+        component: PathBuf,
+        /// Its arguments (its argv[0] is the component's file name).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Plug the osbox component into a component that imports the os
+    /// surface, writing one component (what `wac plug` does).
+    Compose {
+        /// The component importing osbox:os/fs, osbox:os/path, ...
+        component: PathBuf,
+        /// Where to write the composed component.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Plug in the build that imports only WASI, for `wasmtime run`, jco
+        /// and other WASI hosts (host-extension functions raise ENOSYS).
+        #[arg(long)]
+        portable: bool,
+    },
+    /// Write the osbox component itself, to compose with `wac` or load
+    /// from another runtime (wasmtime-py, jco).
+    Guest {
+        /// Where to write it.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// The build that imports only WASI (see `compose --portable`).
+        #[arg(long)]
+        portable: bool,
+    },
 }
 
 /// `HOST::GUEST`, or one path used for both.
@@ -134,6 +168,18 @@ fn parse_arg(s: &str) -> Value {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Exec { file } => run_exec(&cli.sandbox, file),
+        Command::Run { component, args } => run_component(&cli.sandbox, &component, args),
+        Command::Compose { component, output, portable } => {
+            let wasm = std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
+            let composed = osbox::compose(&wasm, guest_build(portable))?;
+            std::fs::write(&output, composed).with_context(|| format!("cannot write {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Guest { output, portable } => {
+            std::fs::write(&output, guest_build(portable).bytes())
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Call { name, args, kwargs, json } => {
             let mut kw = Map::new();
             for k in &kwargs {
@@ -165,6 +211,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn guest_build(portable: bool) -> osbox::Guest {
+    if portable { osbox::Guest::Portable } else { osbox::Guest::Full }
+}
+
+/// `osbox run`: the component's exit status, or 3 when the sandbox ended
+/// it (time limit, memory cap, trap), after saying why on stderr.
+fn run_component(options: &SandboxOptions, component: &Path, args: Vec<String>) -> anyhow::Result<ExitCode> {
+    let wasm = std::fs::read(component).with_context(|| format!("cannot read {}", component.display()))?;
+    let sandbox = options.build()?;
+    let program = sandbox.runtime().program(&wasm)?;
+    let name = component.file_name().map_or_else(|| "main".into(), |n| n.to_string_lossy().into_owned());
+    let argv: Vec<String> = std::iter::once(name).chain(args).collect();
+    match sandbox.run(&program, &argv) {
+        Ok(status) => Ok(ExitCode::from(u8::try_from(status).unwrap_or(if status < 0 { 1 } else { 255 }))),
+        Err(e) if e.kind() == osbox::ErrorKind::Value => Err(e.into()),
+        Err(e) => {
+            eprintln!("{}: {}", e.kind().python_name(), e);
+            Ok(ExitCode::from(3))
         }
     }
 }
