@@ -4,6 +4,7 @@
 mod api;
 mod cli;
 mod differential;
+mod examples;
 mod escapes;
 mod faults;
 mod files;
