@@ -422,3 +422,56 @@ fn uploads_stores_safe_names_and_rejects_traversal() {
         assert!(r.ok && !d.join("up/reports/2026/q1.txt").exists(), "{host:?}: {r:?}");
     }
 }
+
+/// A Python with wasmtime-py (examples/python/requirements.txt), in a
+/// virtual environment made on first use.
+fn python_with_wasmtime() -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-venv");
+    let python = venv.join("bin/python");
+    let ready = |p: &Path| Command::new(p).args(["-c", "import wasmtime"]).output().is_ok_and(|o| o.status.success());
+    if !ready(&python) {
+        let made = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().expect("python3 runs");
+        assert!(made.success(), "python3 -m venv failed");
+        let requirements = repo().join("examples/python/requirements.txt");
+        let installed = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(requirements)
+            .status()
+            .unwrap();
+        assert!(installed.success() && ready(&python), "pip install wasmtime failed");
+    }
+    python
+}
+
+#[test]
+fn python_programs_use_the_sandboxed_os_through_wasmtime_py() {
+    let python = python_with_wasmtime();
+    let wasm = Path::new(env!("CARGO_TARGET_TMPDIR")).join("osbox.portable.wasm");
+    let o = Command::new(env!("CARGO_BIN_EXE_osbox")).args(["guest", "--portable", "-o"]).arg(&wasm).output().unwrap();
+    assert!(o.status.success());
+    let here = repo().join("examples/python");
+    let o = Command::new(&python)
+        .args(["-m", "unittest", "-v", "test_sandboxed_os"])
+        .current_dir(&here)
+        .env("OSBOX_WASM", &wasm)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{report}");
+    assert!(report.contains("Ran 7 tests") && report.trim_end().ends_with("OK"), "{report}");
+
+    let dir = tempdir();
+    let o = Command::new(&python).arg(here.join("demo.py")).arg(&wasm).arg(dir.path()).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    for line in [
+        "/data/demo/copy [] ['hello.txt']",
+        "size: 23",
+        "outside the grant: [Errno 2] No such file or directory: '/etc/passwd'",
+        "again: [Errno 17] File exists: '/data/demo'",
+        "needs the osbox host: [Errno 38] Function not implemented: '/data'",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line:?} in {out}");
+    }
+    assert_eq!(std::fs::read_to_string(dir.path().join("demo/copy/hello.txt")).unwrap(), "hello from the sandbox\n");
+}
