@@ -475,3 +475,21 @@ fn python_programs_use_the_sandboxed_os_through_wasmtime_py() {
     }
     assert_eq!(std::fs::read_to_string(dir.path().join("demo/copy/hello.txt")).unwrap(), "hello from the sandbox\n");
 }
+
+#[test]
+fn the_embedding_example_serves_many_tenants_from_many_threads() {
+    // cargo test builds the examples beside the test binary's directory.
+    let exe = std::env::current_exe().unwrap();
+    let example = exe.parent().and_then(Path::parent).unwrap().join("examples/tenants");
+    assert!(example.is_file(), "{} is built by cargo test", example.display());
+    let root = tempdir();
+    let o = Command::new(&example).arg(root.path()).args(["6", "4", "120"]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.starts_with("120 jobs for 6 tenants on 4 threads in "), "{out}");
+    for t in 0..6 {
+        assert!(out.contains(&format!("tenant-{t:02}: 20 jobs, 20 reports")), "{out}");
+        let reports = std::fs::read_dir(root.path().join(format!("tenant-{t:02}/reports"))).unwrap().count();
+        assert_eq!(reports, 20);
+    }
+}
