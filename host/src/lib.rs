@@ -27,6 +27,37 @@
 //! `strerror`, the file names and `str(exc)` ([`Error`]). The differences
 //! WASI forces are listed in `docs/deviations.md`.
 //!
+//! ## Many tenants, many threads
+//!
+//! A [`Runtime`] is made once and shared; each tenant gets a [`Sandbox`] on
+//! its own directory; any thread makes instances from it:
+//!
+//! ```
+//! # let base = tempfile::tempdir()?;
+//! let runtime = osbox::Runtime::new()?;
+//! let mut tenants = Vec::new();
+//! for t in 0..4 {
+//!     let dir = base.path().join(format!("tenant-{t}"));
+//!     std::fs::create_dir(&dir)?;
+//!     tenants.push(runtime.sandbox().dir(&dir, "/data").build()?);
+//! }
+//! std::thread::scope(|s| {
+//!     for (t, sandbox) in tenants.iter().enumerate() {
+//!         s.spawn(move || -> osbox::Result<()> {
+//!             let mut os = sandbox.os()?;
+//!             os.mkdir(format!("/data/report-{t}"), 0o777)?;
+//!             // Each tenant sees its own directory only.
+//!             assert_eq!(os.listdir("/data")?, [format!("report-{t}").as_str()]);
+//!             Ok(())
+//!         });
+//!     }
+//! });
+//! for t in 0..4 {
+//!     assert!(base.path().join(format!("tenant-{t}/report-{t}")).is_dir());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The [`exec`] module speaks the JSON-lines protocol of `osbox exec`.
 #![deny(missing_docs)]
 
