@@ -244,7 +244,11 @@ impl Sandbox {
         let mut store = self.store(wasi)?;
         let linker = &self.runtime.inner().linker;
         let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &program.component, linker)
-            .map_err(|e| Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")))?;
+            .map_err(|e| match e.downcast_ref::<MemoryExceeded>() {
+                Some(_) => Error::from_trap(e),
+                // Imports this sandbox does not provide, or no wasi:cli/run.
+                None => Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")),
+            })?;
         match command.wasi_cli_run().call_run(&mut store) {
             Ok(Ok(())) => Ok(0),
             Ok(Err(())) => Ok(1),

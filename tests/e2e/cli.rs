@@ -217,3 +217,59 @@ fn ctrl_c_stops_the_sandbox_and_its_children() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert!(!running(), "the child went with the sandbox");
 }
+
+#[test]
+fn run_gives_a_command_component_the_sandbox_and_its_status() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("in.txt"), "granted\n").unwrap();
+    let cmd = env!("OSBOX_TEST_COMMAND_WASM");
+    let g = grant(dir.path(), "/d");
+    let o = osbox(&["--dir", &g, "--env", "GREETING=hi", "run", cmd, "read", "/d/in.txt"], "");
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(stdout(&o), "granted\n");
+    let o = osbox(&["--dir", &g, "--env", "GREETING=hi", "run", cmd, "env"], "");
+    assert_eq!(stdout(&o), "hi\n");
+    // Arguments that look like options belong to the component.
+    let o = osbox(&["run", cmd, "--dir", "/", "-x"], "");
+    assert_eq!(stdout(&o), "--dir / -x\n");
+    let o = osbox(&["--dir", &g, "run", cmd, "write", "/d/out.txt", "made"], "");
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(dir.path().join("out.txt")).unwrap(), "made");
+    // Nothing but the grant: the host's files do not exist for it.
+    let o = osbox(&["--dir", &g, "run", cmd, "read", "/etc/passwd"], "");
+    assert_eq!(o.status.code(), Some(1));
+    let o = osbox(&["run", cmd, "exit", "7"], "");
+    assert_eq!(o.status.code(), Some(1), "WASI 0.2 exits are success or failure");
+    let o = osbox(&["run", cmd, "cat"], "piped in");
+    assert_eq!(stdout(&o), "piped in");
+}
+
+#[test]
+fn run_ends_with_the_sandbox_limits_and_refuses_what_is_not_a_command() {
+    let cmd = env!("OSBOX_TEST_COMMAND_WASM");
+    let o = osbox(&["--timeout", "0.3", "run", cmd, "spin"], "");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("TimeoutError: the sandbox's time limit was reached"), "{o:?}");
+    let o = osbox(&["--memory", "1", "run", cmd, "hello"], "");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("MemoryError: the sandbox's memory cap (1 MiB) was reached"), "{o:?}");
+
+    let dir = tempdir();
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, "not wasm").unwrap();
+    let o = osbox(&["run", junk.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a WebAssembly component"), "{o:?}");
+    // The osbox component itself exports no wasi:cli/run.
+    let guest = dir.path().join("osbox.wasm");
+    assert!(osbox(&["guest", "-o", guest.to_str().unwrap()], "").status.success());
+    let o = osbox(&["run", guest.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot run the component"), "{o:?}");
+    // compose refuses a component that imports nothing of the surface.
+    let out = dir.path().join("c.wasm");
+    let o = osbox(&["compose", cmd, "-o", out.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("imports nothing of the os surface"), "{o:?}");
+    assert!(!out.exists());
+}

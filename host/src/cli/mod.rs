@@ -77,11 +77,11 @@ enum Command {
     /// A component that imports the os surface (osbox:os/fs, ...) without
     /// containing osbox gets it plugged in first. Exits with its exit status.
     Run {
-        /// The component (.wasm) exporting wasi:cli/run.
-        component: PathBuf,
-        /// Its arguments (its argv[0] is the component's file name).
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        /// The component (.wasm) exporting wasi:cli/run, then its arguments
+        /// (its argv[0] is the component's file name). Everything after the
+        /// component is the component's, options included.
+        #[arg(value_name = "COMPONENT [ARGS]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
     },
     /// Plug the osbox component into a component that imports the os
     /// surface, writing one component (what `wac plug` does).
@@ -168,7 +168,10 @@ fn parse_arg(s: &str) -> Value {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Exec { file } => run_exec(&cli.sandbox, file),
-        Command::Run { component, args } => run_component(&cli.sandbox, &component, args),
+        Command::Run { mut command } => {
+            let component = PathBuf::from(command.remove(0));
+            run_component(&cli.sandbox, &component, command)
+        }
         Command::Compose { component, output, portable } => {
             let wasm = std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
             let composed = osbox::compose(&wasm, guest_build(portable))?;
