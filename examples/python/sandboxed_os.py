@@ -59,6 +59,7 @@ _OTHERS = {
     "overflow-error": OverflowError,
     "shutil-error": _shutil.Error,
     "same-file-error": _shutil.SameFileError,
+    "recursion-error": RecursionError,
 }
 
 
@@ -231,6 +232,8 @@ class _Os:
             if item.tag == "step":
                 s = item.payload
                 yield s.dirpath, s.dirnames, s.filenames
+            elif item.payload.kind == "recursion-error":
+                raise _exception(item.payload)
             elif onerror is not None:
                 onerror(_exception(item.payload))
 

@@ -176,6 +176,41 @@ pub fn exception(kind: Exception, message: impl Into<String>) -> OsError {
     OsError { kind, code: None, errno: None, strerror: None, filename: None, filename2: None, message: message.into() }
 }
 
+thread_local! {
+    /// The Python frames the running tree operation would have on CPython's
+    /// stack.
+    static FRAMES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// CPython's default recursion limit, less the frames of the caller.
+const RECURSION_LIMIT: usize = 990;
+
+/// One level of a recursive tree operation (`makedirs`, `walk`, `copytree`,
+/// `rmtree`), which CPython implements recursively: past its recursion
+/// limit the operation raises `RecursionError`, as CPython's does, rather
+/// than run the guest out of stack.
+pub struct Depth(usize);
+
+impl Depth {
+    /// Enters a level worth `frames` CPython frames.
+    pub fn enter(frames: usize) -> Result<Depth, OsError> {
+        FRAMES.with(|f| {
+            let n = f.get() + frames;
+            if n > RECURSION_LIMIT {
+                return Err(exception(Exception::RecursionError, "maximum recursion depth exceeded"));
+            }
+            f.set(n);
+            Ok(Depth(frames))
+        })
+    }
+}
+
+impl Drop for Depth {
+    fn drop(&mut self) {
+        FRAMES.with(|f| f.set(f.get() - self.0));
+    }
+}
+
 /// `ValueError(message)`.
 pub fn value_error(message: impl Into<String>) -> OsError {
     exception(Exception::ValueError, message)

@@ -266,10 +266,24 @@ fn curdir(like_bytes: bool) -> Fspath {
 }
 
 /// CPython 3.11's `os.walk`, with the `onerror` calls recorded in order.
-fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, out: &mut Vec<WalkItem>) {
+/// One directory of `os.walk` and, recursively, those below it. False when
+/// the walk must end: CPython's walk raises `RecursionError` (not an
+/// `OSError` for `onerror`) past its recursion limit, and that error is the
+/// last item.
+fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, out: &mut Vec<WalkItem>) -> bool {
+    let _depth = match crate::error::Depth::enter(1) {
+        Ok(d) => d,
+        Err(e) => {
+            out.push(WalkItem::Error(e));
+            return false;
+        }
+    };
     let entries = match scan(top, false) {
         Ok(e) => e,
-        Err(e) => return out.push(WalkItem::Error(e)),
+        Err(e) => {
+            out.push(WalkItem::Error(e));
+            return true;
+        }
     };
     let (mut dirs, mut nondirs, mut walk_dirs) = (Vec::new(), Vec::new(), Vec::new());
     for e in entries {
@@ -285,15 +299,20 @@ fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, out: &mut Vec<WalkI
         for d in &dirs {
             if followlinks || d.type_ != FileType::SymbolicLink {
                 let new_path = top.like(posixpath::join(top.as_bytes(), &[d.name.as_bytes()]));
-                walk_into(&new_path, topdown, followlinks, out);
+                if !walk_into(&new_path, topdown, followlinks, out) {
+                    return false;
+                }
             }
         }
     } else {
         for p in &walk_dirs {
-            walk_into(p, topdown, followlinks, out);
+            if !walk_into(p, topdown, followlinks, out) {
+                return false;
+            }
         }
         out.push(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames: names(&dirs), filenames: nondirs }));
     }
+    true
 }
 
 /// `os.mkdir` without the error's file name.
@@ -534,6 +553,7 @@ fn split_head_tail(name: &Fspath) -> (Fspath, Fspath) {
 
 /// `os.makedirs`; WASI creates directories without a mode.
 fn makedirs(name: &Fspath, exist_ok: bool) -> Result<(), OsError> {
+    let _depth = crate::error::Depth::enter(1)?;
     let (head, tail) = split_head_tail(name);
     let (h, t) = (head.as_bytes(), tail.as_bytes());
     if !h.is_empty() && !t.is_empty() && !exists(&head) {

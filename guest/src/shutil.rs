@@ -327,6 +327,8 @@ enum TreeError {
 }
 
 fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
+    // copytree and _copytree: two frames a level in CPython.
+    let _depth = crate::error::Depth::enter(2).map_err(TreeError::Os)?;
     let entries = <Osbox as Fs>::scandir(Some(src.clone())).map_err(TreeError::Os)?;
     <Osbox as Fs>::makedirs(dst.clone(), 0o777, t.dirs_exist_ok).map_err(TreeError::Os)?;
     let mut errors: Vec<Failure> = Vec::new();
@@ -360,6 +362,8 @@ fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
         match result {
             Ok(()) => {}
             Err(TreeError::Collected(nested)) => errors.extend(nested),
+            // Not an OSError: CPython's copytree lets it through.
+            Err(TreeError::Os(why)) if why.kind == Exception::RecursionError => return Err(TreeError::Os(why)),
             Err(TreeError::Os(why)) => errors.push((srcname, dstname, why.message)),
         }
     }
@@ -398,6 +402,8 @@ impl OnError {
 }
 
 fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
+    // Not an OSError: raised whatever ignore_errors says, as in CPython.
+    let _depth = crate::error::Depth::enter(1)?;
     let stream = match crate::sandbox::read_directory(dir) {
         Ok(s) => s,
         Err(c) => return on.handle(Err(Fail::from(c).on(path))),

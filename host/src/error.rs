@@ -58,6 +58,9 @@ pub enum ErrorKind {
     CalledProcess,
     /// `subprocess.TimeoutExpired`: the child ran past its timeout.
     TimeoutExpired,
+    /// `RecursionError`: a tree deeper than CPython's recursion limit lets
+    /// `makedirs`, `walk`, `copytree` or `rmtree` go.
+    Recursion,
     /// The sandbox itself failed (a trap, a setup error); it cannot be used
     /// again. No Python exception corresponds.
     Sandbox,
@@ -90,6 +93,7 @@ impl ErrorKind {
             ErrorKind::Overflow => "OverflowError",
             ErrorKind::CalledProcess => "subprocess.CalledProcessError",
             ErrorKind::TimeoutExpired => "subprocess.TimeoutExpired",
+            ErrorKind::Recursion => "RecursionError",
             ErrorKind::Sandbox => "SandboxError",
         }
     }
@@ -215,6 +219,7 @@ impl From<OsError> for Error {
             WitException::OverflowError => ErrorKind::Overflow,
             WitException::CalledProcessError => ErrorKind::CalledProcess,
             WitException::TimeoutExpired => ErrorKind::TimeoutExpired,
+            WitException::RecursionError => ErrorKind::Recursion,
         };
         Error(Box::new(Exception {
             kind,

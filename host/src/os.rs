@@ -119,7 +119,8 @@ impl Os {
     }
 
     /// `os.walk(top, topdown, onerror=None, followlinks)`: the steps in
-    /// CPython's order; errors are skipped, as with `onerror=None`.
+    /// CPython's order; errors are skipped, as with `onerror=None`. A tree
+    /// deeper than CPython's recursion limit raises `RecursionError`.
     pub fn walk(&mut self, top: impl Into<FsPath>, options: WalkOptions) -> Result<Vec<WalkStep>> {
         self.walk_onerror(top, options, |_| {})
     }
@@ -138,7 +139,14 @@ impl Os {
         for item in items {
             match item {
                 WalkItem::Step(step) => steps.push(step.into()),
-                WalkItem::Error(e) => onerror(e.into()),
+                WalkItem::Error(e) => {
+                    let e = Error::from(e);
+                    // Not an OSError: CPython's walk raises it, past onerror.
+                    if e.kind() == ErrorKind::Recursion {
+                        return Err(e);
+                    }
+                    onerror(e)
+                }
             }
         }
         Ok(steps)

@@ -103,8 +103,12 @@ fn run_cpython(case: &Case, dir: &Path) -> Vec<Value> {
     }
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("python3 runs");
     let input: String = case.requests.iter().map(|r| format!("{r}\n")).collect();
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("feed the oracle");
+    // Fed from a thread of its own: the oracle answers while it reads, and
+    // a full pipe each way would stop both.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let out = child.wait_with_output().expect("oracle output");
+    feeder.join().expect("feeder").expect("feed the oracle");
     assert!(out.status.success(), "the oracle failed on case {}", case.name);
     String::from_utf8(out.stdout)
         .expect("UTF-8")

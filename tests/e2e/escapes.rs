@@ -39,10 +39,10 @@ fn load(outside: &Path) -> Vec<Attack> {
 }
 
 /// Each path's content, mtime and whether it is a directory.
-type Print = BTreeMap<PathBuf, (Vec<u8>, Option<SystemTime>, bool)>;
+pub type Print = BTreeMap<PathBuf, (Vec<u8>, Option<SystemTime>, bool)>;
 
 /// Every file and directory under `root` with its content and mtime.
-fn fingerprint(root: &Path) -> Print {
+pub fn fingerprint(root: &Path) -> Print {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {

@@ -37,3 +37,24 @@ fn a_memory_cap_gives_memory_error_and_the_runtime_goes_on() {
     assert_eq!(fresh.urandom(1 << 40).unwrap_err().kind(), ErrorKind::Memory);
     assert_eq!(fresh.urandom(100 << 20).unwrap().len(), 100 << 20, "no cap, no limit");
 }
+
+#[test]
+fn a_guest_spinning_forever_is_stopped_while_other_sandboxes_go_on() {
+    let program = runtime().program(&std::fs::read(env!("OSBOX_TEST_COMMAND_WASM")).unwrap()).unwrap();
+    let spinning = runtime().sandbox().timeout(Duration::from_millis(1500)).build().unwrap();
+    let started = Instant::now();
+    let spinner = std::thread::spawn(move || spinning.run(&program, &["cmd", "spin"]));
+    // Meanwhile the runtime serves other sandboxes as usual.
+    let dir = crate::harness::tempdir();
+    let others = runtime().sandbox().dir(dir.path(), "/w").build().unwrap();
+    for i in 0..50 {
+        let mut os = others.os().unwrap();
+        os.mkdir(format!("/w/{i}"), 0o777).unwrap();
+    }
+    let served = started.elapsed();
+    let err = spinner.join().unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(served < Duration::from_millis(1500), "50 instances served while it spun: {served:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 50);
+}

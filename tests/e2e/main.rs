@@ -10,6 +10,7 @@ mod faults;
 mod files;
 mod fuzz;
 mod harness;
+mod hostile;
 mod limits;
 mod load;
 mod process;

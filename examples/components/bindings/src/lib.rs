@@ -80,6 +80,7 @@ pub fn exception_name(kind: Exception) -> &'static str {
         E::OverflowError => "OverflowError",
         E::CalledProcessError => "subprocess.CalledProcessError",
         E::TimeoutExpired => "subprocess.TimeoutExpired",
+        E::RecursionError => "RecursionError",
     }
 }
 
