@@ -184,7 +184,11 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
                 } else {
                     *plain &= comp != b"..";
                     rel.push(comp);
-                    if *plain {
+                    // A grant mounted inside this one takes over, when there
+                    // is one this deep (checked cheaply first: resolving a
+                    // deep path must not cost the square of its depth).
+                    let depth = mount.comps.len() + rel.len();
+                    if *plain && mounts().iter().any(|m| m.comps.len() == depth && m.comps.starts_with(&mount.comps)) {
                         let mut full = mount.comps.clone();
                         full.extend(rel.iter().map(|c| c.to_vec()));
                         if let Some(inner) = mount_at(&full) {

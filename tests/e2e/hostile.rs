@@ -168,14 +168,14 @@ fn trees_deeper_than_the_recursion_limit_raise_recursion_error_not_a_trap() {
     recursion(os.rmtree("/g/deep", true));
     let many = format!("/g/made/{}", "m/".repeat(1100));
     recursion(os.makedirs(many.as_str(), false));
-    // copytree into itself, as CPython would recurse: stopped the same way.
-    recursion(os.copytree("/", "/g/self", &CopytreeOptions::default()).map(drop));
+    // (A copytree of / into a grant recurses the same way: the kept
+    // protocol corpus has it, tests/fuzz/protocol.jsonl.)
     // The instance lives on; shallower trees work as before.
     // copytree made what it had reached, as CPython's does; makedirs made
     // nothing (its recursion comes before its first mkdir).
     let mut names: Vec<String> = os.listdir("/g").unwrap().iter().map(|n| n.to_string()).collect();
     names.sort();
-    assert_eq!(names, ["copy", "deep", "self"]);
+    assert_eq!(names, ["copy", "deep"]);
     os.makedirs("/g/shallow/a/b/c", false).unwrap();
     os.rmtree("/g/shallow", false).unwrap();
 }
