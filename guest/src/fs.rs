@@ -217,9 +217,9 @@ fn host_listing(loc: &Loc) -> Option<Result<Vec<host::ScanEntry>, Fail>> {
     }
 }
 
-/// A directory entry: its name, its own type, and for a link the type it
-/// points to.
-type Entry = (String, FileType, Option<FileType>);
+/// A directory entry: its name, its own type, for a link the type it
+/// points to, and its inode when the listing came with it.
+type Entry = (String, FileType, Option<FileType>, Option<u64>);
 
 /// The entries of a directory.
 fn list(path: &Fspath, want_targets: bool) -> Result<(Listing, Vec<Entry>), OsError> {
@@ -227,7 +227,7 @@ fn list(path: &Fspath, want_targets: bool) -> Result<(Listing, Vec<Entry>), OsEr
     if let Some(scanned) = host_listing(&loc) {
         let entries = scanned.map_err(|f| f.on(path))?;
         let Loc::Real { mount, rel } = loc else { unreachable!("host listings are of mounts") };
-        let entries = entries.into_iter().map(|e| (e.name, e.type_, e.target_type)).collect();
+        let entries = entries.into_iter().map(|e| (e.name, e.type_, e.target_type, Some(e.inode))).collect();
         return Ok((Listing::Real { mount, rel, opened: None }, entries));
     }
     let listing = Listing::open(loc).map_err(|f| f.on(path))?;
@@ -236,7 +236,7 @@ fn list(path: &Fspath, want_targets: bool) -> Result<(Listing, Vec<Entry>), OsEr
         .into_iter()
         .map(|(name, t)| {
             let target = (want_targets && t == FileType::SymbolicLink).then(|| listing.target_type(&name)).flatten();
-            (name, t, target)
+            (name, t, target, None)
         })
         .collect();
     Ok((listing, entries))
@@ -248,8 +248,12 @@ fn scan(path: &Fspath, inodes: bool) -> Result<Vec<DirEntry>, OsError> {
     let (listing, entries) = list(path, true)?;
     let bytes = path.is_bytes();
     let mut out = Vec::with_capacity(entries.len());
-    for (name, t, target_type) in entries {
-        let inode = if inodes { listing.inode(&name) } else { 0 };
+    for (name, t, target_type, known) in entries {
+        let inode = match known {
+            Some(inode) => inode,
+            None if inodes => listing.inode(&name),
+            None => 0,
+        };
         let name = like(bytes, name.into_bytes());
         let entry_path = path.like(posixpath::join(path.as_bytes(), &[name.as_bytes()]));
         out.push(DirEntry { name, path: entry_path, type_: t, target_type, inode });
@@ -610,7 +614,7 @@ impl Guest for crate::Osbox {
     fn listdir(path: Option<Fspath>) -> Result<Vec<Fspath>, OsError> {
         let path = path.unwrap_or_else(|| curdir(false));
         let (_, entries) = list(&path, false)?;
-        Ok(entries.into_iter().map(|(n, _, _)| path.like(n.into_bytes())).collect())
+        Ok(entries.into_iter().map(|(n, _, _, _)| path.like(n.into_bytes())).collect())
     }
 
     fn scandir(path: Option<Fspath>) -> Result<Vec<DirEntry>, OsError> {

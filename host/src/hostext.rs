@@ -204,6 +204,11 @@ impl Host for State {
             _ => return Err(ErrorCode::NoEntry),
         };
         let entries = if rel == "." { grant.dir.entries() } else { grant.dir.read_dir(&rel) }.map_err(|e| code(&e))?;
+        // The device of the directory: its entries' identity with `d_ino`.
+        let dev = {
+            use cap_std::fs::MetadataExt;
+            grant.dir.metadata(&rel).map_err(|e| code(&e))?.dev()
+        };
         let base = rel.trim_end_matches('/');
         let mut out = Vec::new();
         for entry in entries {
@@ -218,7 +223,11 @@ impl Host for State {
                     grant.dir.metadata(&path).ok().map(|m| file_type(&m.file_type()))
                 })
                 .flatten();
-            out.push(ScanEntry { name, type_: kind, target_type });
+            let inode = {
+                use std::os::unix::fs::DirEntryExt;
+                metadata_hash(dev, entry.ino())
+            };
+            out.push(ScanEntry { name, type_: kind, target_type, inode });
         }
         Ok(out)
     }
@@ -227,6 +236,16 @@ impl Host for State {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))
     }
+}
+
+/// WASI's `metadata-hash` (lower half) of the file `(dev, ino)`, computed as
+/// wasmtime-wasi computes it, so the guest's `st_ino` and `inode()` agree
+/// whichever way it learnt them.
+fn metadata_hash(dev: u64, ino: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (dev, ino).hash(&mut h);
+    h.finish()
 }
 
 /// A cap-std file type as WIT's.

@@ -228,3 +228,24 @@ fn component_imports_are_declared_in_the_os_world() {
         assert!(ok, "the component imports {import}, which the os world does not declare: {declared:?}");
     }
 }
+
+#[test]
+fn scandir_inodes_are_the_st_ino_of_lstat() {
+    let dir = crate::harness::tempdir();
+    std::fs::create_dir(dir.path().join("d")).unwrap();
+    std::fs::write(dir.path().join("f"), "x").unwrap();
+    std::os::unix::fs::symlink("f", dir.path().join("l")).unwrap();
+    std::os::unix::fs::symlink("missing", dir.path().join("dangling")).unwrap();
+    let mut os = crate::harness::work_os(dir.path());
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in os.scandir("/work").unwrap() {
+        let st = os.lstat(entry.path.clone()).unwrap();
+        assert_eq!(entry.inode(), st.st_ino, "{}", entry.name);
+        seen.insert(entry.inode());
+    }
+    assert_eq!(seen.len(), 4, "distinct files, distinct inodes");
+    // A hard link is the same file: the same inode either way.
+    std::fs::hard_link(dir.path().join("f"), dir.path().join("h")).unwrap();
+    let by_name = |os: &mut osbox::Os, n: &str| os.scandir("/work").unwrap().into_iter().find(|e| e.name == n).unwrap().inode();
+    assert_eq!(by_name(&mut os, "h"), by_name(&mut os, "f"));
+}
