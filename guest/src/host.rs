@@ -8,17 +8,21 @@
 pub use crate::osbox::os::host::*;
 
 #[cfg(feature = "standalone")]
-pub use crate::osbox::os::host::ScanEntry;
+pub use crate::osbox::os::host::{FileStatus, ScanEntry};
 
 #[cfg(feature = "standalone")]
 pub use standalone::*;
 
 #[cfg(feature = "standalone")]
 mod standalone {
-    use crate::osbox::os::host::ScanEntry;
+    use crate::osbox::os::host::{FileStatus, ScanEntry};
     use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
 
     pub fn scan_dir(_mount: &str, _rel: &str) -> Result<Vec<ScanEntry>, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn stat(_mount: &str, _rel: &str, _follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 

@@ -10,7 +10,7 @@ use cap_std::fs::PermissionsExt;
 use crate::bindings::osbox::os::host::Host;
 use std::time::{Duration, Instant};
 
-use crate::bindings::osbox::os::host::ScanEntry;
+use crate::bindings::osbox::os::host::{FileStatus, ScanEntry};
 use crate::bindings::osbox::os::types::{ErrorCode, FileType, SpawnResult, StatvfsResult as Statvfs, UnameResult};
 use crate::process;
 use crate::sandbox::{Grant, State};
@@ -230,6 +230,31 @@ impl Host for State {
             out.push(ScanEntry { name, type_: kind, target_type, inode });
         }
         Ok(out)
+    }
+
+    fn stat(&mut self, mount: String, rel: String, follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {
+        let grant = match locate(&self.grants, &mount)? {
+            (grant, top) if top == "." => grant,
+            _ => return Err(ErrorCode::NoEntry),
+        };
+        let meta = if follow_symlinks { grant.dir.metadata(&rel) } else { grant.dir.symlink_metadata(&rel) };
+        let meta = meta.map_err(|e| code(&e))?;
+        use cap_std::fs::MetadataExt;
+        // As wasmtime-wasi's descriptor-stat: times before the epoch are unknown.
+        let ns = |t: std::io::Result<cap_std::time::SystemTime>| {
+            t.ok()
+                .and_then(|t| t.into_std().duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        };
+        Ok(FileStatus {
+            type_: file_type(&meta.file_type()),
+            nlink: meta.nlink(),
+            size: meta.len(),
+            atime_ns: ns(meta.accessed()),
+            mtime_ns: ns(meta.modified()),
+            ctime_ns: ns(meta.created()),
+            inode: metadata_hash(meta.dev(), meta.ino()),
+        })
     }
 
     fn statvfs(&mut self, path: String) -> Result<Statvfs, ErrorCode> {
