@@ -30,7 +30,7 @@ impl Os {
     /// Opens `path` as `os.open(path, flags, mode)` does, as a [`File`].
     pub fn open_file(&mut self, path: impl Into<FsPath>, flags: i32, mode: u32) -> Result<File> {
         let path = p(path);
-        let handle = self.call(|g, s| g.osbox_os_file().file().call_open(s, &path, flags, mode))?;
+        let handle = self.call(|g, s| g.file(s)?.file().call_open(s, &path, flags, mode))?;
         Ok(File { handle })
     }
 }
@@ -38,32 +38,32 @@ impl Os {
 impl File {
     /// `os.read`: at most `n` bytes from the offset.
     pub fn read(&self, os: &mut Os, n: i64) -> Result<Vec<u8>> {
-        os.call(|g, s| g.osbox_os_file().file().call_read(s, self.handle, n))
+        os.call(|g, s| g.file(s)?.file().call_read(s, self.handle, n))
     }
 
     /// `os.write`: the number of bytes written.
     pub fn write(&self, os: &mut Os, data: &[u8]) -> Result<u64> {
-        os.call(|g, s| g.osbox_os_file().file().call_write(s, self.handle, data))
+        os.call(|g, s| g.file(s)?.file().call_write(s, self.handle, data))
     }
 
     /// `os.lseek(pos, how)`: the new offset.
     pub fn seek(&self, os: &mut Os, pos: i64, how: i32) -> Result<i64> {
-        os.call(|g, s| g.osbox_os_file().file().call_seek(s, self.handle, pos, how))
+        os.call(|g, s| g.file(s)?.file().call_seek(s, self.handle, pos, how))
     }
 
     /// `os.fstat`.
     pub fn stat(&self, os: &mut Os) -> Result<Stat> {
-        os.call(|g, s| g.osbox_os_file().file().call_stat(s, self.handle)).map(Stat::from)
+        os.call(|g, s| g.file(s)?.file().call_stat(s, self.handle)).map(Stat::from)
     }
 
     /// `os.ftruncate`.
     pub fn truncate(&self, os: &mut Os, length: i64) -> Result<()> {
-        os.call(|g, s| g.osbox_os_file().file().call_truncate(s, self.handle, length))
+        os.call(|g, s| g.file(s)?.file().call_truncate(s, self.handle, length))
     }
 
     /// `os.fsync`.
     pub fn sync(&self, os: &mut Os) -> Result<()> {
-        os.call(|g, s| g.osbox_os_file().file().call_sync(s, self.handle))
+        os.call(|g, s| g.file(s)?.file().call_sync(s, self.handle))
     }
 
     /// Closes the file.

@@ -30,7 +30,7 @@ pub struct Os {
     /// Keeps the runtime, and with it the epoch ticker, alive.
     _runtime: crate::Runtime,
     store: Store<State>,
-    guest: bindings::Os,
+    guest: bindings::Exports,
     /// Why the instance ended, once a call trapped.
     dead: Option<(ErrorKind, String)>,
 }
@@ -55,7 +55,7 @@ pub(crate) fn p(path: impl Into<FsPath>) -> Fspath {
 }
 
 impl Os {
-    pub(crate) fn new(runtime: crate::Runtime, store: Store<State>, guest: bindings::Os) -> Self {
+    pub(crate) fn new(runtime: crate::Runtime, store: Store<State>, guest: bindings::Exports) -> Self {
         Os { _runtime: runtime, store, guest, dead: None }
     }
 
@@ -65,7 +65,7 @@ impl Os {
     }
 
     /// Runs a guest call; a trap ends the instance.
-    pub(crate) fn invoke<T>(&mut self, f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+    pub(crate) fn invoke<T>(&mut self, f: impl FnOnce(&bindings::Exports, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
         if let Some((_, why)) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
@@ -79,7 +79,7 @@ impl Os {
     /// Runs a guest call that may raise.
     pub(crate) fn call<T>(
         &mut self,
-        f: impl FnOnce(&bindings::Os, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, OsError>>,
+        f: impl FnOnce(&bindings::Exports, &mut Store<State>) -> wasmtime::Result<std::result::Result<T, OsError>>,
     ) -> Result<T> {
         self.invoke(f)?.map_err(Error::from)
     }
@@ -88,33 +88,33 @@ impl Os {
 
     /// `os.getcwd()`.
     pub fn getcwd(&mut self) -> Result<String> {
-        let cwd = FsPath::from(self.call(|g, s| g.osbox_os_fs().call_getcwd(s, false))?);
+        let cwd = FsPath::from(self.call(|g, s| g.fs(s)?.call_getcwd(s, false))?);
         Ok(cwd.to_string())
     }
 
     /// `os.getcwdb()`.
     pub fn getcwdb(&mut self) -> Result<Vec<u8>> {
-        let cwd = FsPath::from(self.call(|g, s| g.osbox_os_fs().call_getcwd(s, true))?);
+        let cwd = FsPath::from(self.call(|g, s| g.fs(s)?.call_getcwd(s, true))?);
         Ok(cwd.as_bytes().to_vec())
     }
 
     /// `os.chdir(path)`.
     pub fn chdir(&mut self, path: impl Into<FsPath>) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_chdir(s, &path))
+        self.call(|g, s| g.fs(s)?.call_chdir(s, &path))
     }
 
     /// `os.listdir(path)`: names in arbitrary order, in the flavour of `path`.
     pub fn listdir(&mut self, path: impl Into<FsPath>) -> Result<Vec<FsPath>> {
         let path = Some(p(path));
-        let names = self.call(|g, s| g.osbox_os_fs().call_listdir(s, path.as_ref()))?;
+        let names = self.call(|g, s| g.fs(s)?.call_listdir(s, path.as_ref()))?;
         Ok(names.into_iter().map(FsPath::from).collect())
     }
 
     /// `os.scandir(path)`, all entries at once.
     pub fn scandir(&mut self, path: impl Into<FsPath>) -> Result<Vec<DirEntry>> {
         let path = Some(p(path));
-        let entries = self.call(|g, s| g.osbox_os_fs().call_scandir(s, path.as_ref()))?;
+        let entries = self.call(|g, s| g.fs(s)?.call_scandir(s, path.as_ref()))?;
         Ok(entries.into_iter().map(DirEntry::from).collect())
     }
 
@@ -134,7 +134,7 @@ impl Os {
         mut onerror: impl FnMut(Error),
     ) -> Result<Vec<WalkStep>> {
         let top = p(top);
-        let items = self.invoke(|g, s| g.osbox_os_fs().call_walk(s, &top, options.topdown, options.followlinks))?;
+        let items = self.invoke(|g, s| g.fs(s)?.call_walk(s, &top, options.topdown, options.followlinks))?;
         let mut steps = Vec::new();
         for item in items {
             match item {
@@ -167,58 +167,58 @@ impl Os {
     /// `os.stat(path, follow_symlinks=...)`.
     pub fn stat_with(&mut self, path: impl Into<FsPath>, follow_symlinks: bool) -> Result<Stat> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_stat(s, &path, follow_symlinks)).map(Stat::from)
+        self.call(|g, s| g.fs(s)?.call_stat(s, &path, follow_symlinks)).map(Stat::from)
     }
 
     /// `os.chmod(path, mode, follow_symlinks)`, done by the osbox host
     /// (WASI has no permissions). `EROFS` under a read-only grant.
     pub fn chmod(&mut self, path: impl Into<FsPath>, mode: u32, follow_symlinks: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_chmod(s, &path, mode, follow_symlinks))
+        self.call(|g, s| g.fs(s)?.call_chmod(s, &path, mode, follow_symlinks))
     }
 
     /// `os.statvfs(path)`, done by the osbox host.
     pub fn statvfs(&mut self, path: impl Into<FsPath>) -> Result<Statvfs> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_statvfs(s, &path)).map(Statvfs::from)
+        self.call(|g, s| g.fs(s)?.call_statvfs(s, &path)).map(Statvfs::from)
     }
 
     /// `os.symlink(src, dst)`: `dst` pointing at the text `src`. WASI refuses
     /// absolute targets (`PermissionError` EPERM).
     pub fn symlink(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_fs().call_symlink(s, &src, &dst))
+        self.call(|g, s| g.fs(s)?.call_symlink(s, &src, &dst))
     }
 
     /// `os.readlink(path)`.
     pub fn readlink(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_readlink(s, &path)).map(FsPath::from)
+        self.call(|g, s| g.fs(s)?.call_readlink(s, &path)).map(FsPath::from)
     }
 
     /// `os.link(src, dst, follow_symlinks=...)`: a hard link.
     pub fn link(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_fs().call_link(s, &src, &dst, follow_symlinks))
+        self.call(|g, s| g.fs(s)?.call_link(s, &src, &dst, follow_symlinks))
     }
 
     /// `os.truncate(path, length)`.
     pub fn truncate(&mut self, path: impl Into<FsPath>, length: i64) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_truncate(s, &path, length))
+        self.call(|g, s| g.fs(s)?.call_truncate(s, &path, length))
     }
 
     /// `os.utime(path, ns=(atime_ns, mtime_ns), follow_symlinks=...)`; `None`
     /// sets both to now.
     pub fn utime(&mut self, path: impl Into<FsPath>, ns: Option<(i64, i64)>, follow_symlinks: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_utime(s, &path, ns, follow_symlinks))
+        self.call(|g, s| g.fs(s)?.call_utime(s, &path, ns, follow_symlinks))
     }
 
     /// `os.access(path, mode)` with `os.F_OK` 0, `R_OK` 4, `W_OK` 2, `X_OK` 1.
     pub fn access(&mut self, path: impl Into<FsPath>, mode: i32, follow_symlinks: bool) -> Result<bool> {
         let path = p(path);
-        self.invoke(|g, s| g.osbox_os_fs().call_access(s, &path, mode, follow_symlinks))
+        self.invoke(|g, s| g.fs(s)?.call_access(s, &path, mode, follow_symlinks))
     }
 
     // --- os: file descriptors ----------------------------------------------
@@ -227,72 +227,72 @@ impl Os {
     /// Linux's `os.O_*` values.
     pub fn open(&mut self, path: impl Into<FsPath>, flags: i32, mode: u32) -> Result<i32> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_file().call_open(s, &path, flags, mode))
+        self.call(|g, s| g.file(s)?.call_open(s, &path, flags, mode))
     }
 
     /// `os.read(fd, n)`.
     pub fn read(&mut self, fd: i32, n: i64) -> Result<Vec<u8>> {
-        self.call(|g, s| g.osbox_os_file().call_read(s, fd, n))
+        self.call(|g, s| g.file(s)?.call_read(s, fd, n))
     }
 
     /// `os.write(fd, data)`: the number of bytes written.
     pub fn write(&mut self, fd: i32, data: &[u8]) -> Result<u64> {
-        self.call(|g, s| g.osbox_os_file().call_write(s, fd, data))
+        self.call(|g, s| g.file(s)?.call_write(s, fd, data))
     }
 
     /// `os.pread(fd, n, offset)`.
     pub fn pread(&mut self, fd: i32, n: i64, offset: i64) -> Result<Vec<u8>> {
-        self.call(|g, s| g.osbox_os_file().call_pread(s, fd, n, offset))
+        self.call(|g, s| g.file(s)?.call_pread(s, fd, n, offset))
     }
 
     /// `os.pwrite(fd, data, offset)`.
     pub fn pwrite(&mut self, fd: i32, data: &[u8], offset: i64) -> Result<u64> {
-        self.call(|g, s| g.osbox_os_file().call_pwrite(s, fd, data, offset))
+        self.call(|g, s| g.file(s)?.call_pwrite(s, fd, data, offset))
     }
 
     /// `os.lseek(fd, pos, how)` with `os.SEEK_SET` 0, `SEEK_CUR` 1, `SEEK_END` 2.
     pub fn lseek(&mut self, fd: i32, pos: i64, how: i32) -> Result<i64> {
-        self.call(|g, s| g.osbox_os_file().call_lseek(s, fd, pos, how))
+        self.call(|g, s| g.file(s)?.call_lseek(s, fd, pos, how))
     }
 
     /// `os.fsync(fd)`.
     pub fn fsync(&mut self, fd: i32) -> Result<()> {
-        self.call(|g, s| g.osbox_os_file().call_fsync(s, fd))
+        self.call(|g, s| g.file(s)?.call_fsync(s, fd))
     }
 
     /// `os.fdatasync(fd)`.
     pub fn fdatasync(&mut self, fd: i32) -> Result<()> {
-        self.call(|g, s| g.osbox_os_file().call_fdatasync(s, fd))
+        self.call(|g, s| g.file(s)?.call_fdatasync(s, fd))
     }
 
     /// `os.ftruncate(fd, length)`.
     pub fn ftruncate(&mut self, fd: i32, length: i64) -> Result<()> {
-        self.call(|g, s| g.osbox_os_file().call_ftruncate(s, fd, length))
+        self.call(|g, s| g.file(s)?.call_ftruncate(s, fd, length))
     }
 
     /// `os.fstat(fd)`.
     pub fn fstat(&mut self, fd: i32) -> Result<Stat> {
-        self.call(|g, s| g.osbox_os_file().call_fstat(s, fd)).map(Stat::from)
+        self.call(|g, s| g.file(s)?.call_fstat(s, fd)).map(Stat::from)
     }
 
     /// `os.close(fd)`.
     pub fn close(&mut self, fd: i32) -> Result<()> {
-        self.call(|g, s| g.osbox_os_file().call_close(s, fd))
+        self.call(|g, s| g.file(s)?.call_close(s, fd))
     }
 
     /// `os.closerange(fd_low, fd_high)`.
     pub fn closerange(&mut self, fd_low: i32, fd_high: i32) -> Result<()> {
-        self.invoke(|g, s| g.osbox_os_file().call_closerange(s, fd_low, fd_high))
+        self.invoke(|g, s| g.file(s)?.call_closerange(s, fd_low, fd_high))
     }
 
     /// `os.dup(fd)`.
     pub fn dup(&mut self, fd: i32) -> Result<i32> {
-        self.call(|g, s| g.osbox_os_file().call_dup(s, fd))
+        self.call(|g, s| g.file(s)?.call_dup(s, fd))
     }
 
     /// `os.isatty(fd)`.
     pub fn isatty(&mut self, fd: i32) -> Result<bool> {
-        self.invoke(|g, s| g.osbox_os_file().call_isatty(s, fd))
+        self.invoke(|g, s| g.file(s)?.call_isatty(s, fd))
     }
 
     // --- os: create, remove, rename --------------------------------------
@@ -300,31 +300,31 @@ impl Os {
     /// `os.mkdir(path, mode)`; WASI has no mode, so it is ignored.
     pub fn mkdir(&mut self, path: impl Into<FsPath>, mode: u32) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_mkdir(s, &path, mode))
+        self.call(|g, s| g.fs(s)?.call_mkdir(s, &path, mode))
     }
 
     /// `os.makedirs(name, exist_ok=...)`.
     pub fn makedirs(&mut self, name: impl Into<FsPath>, exist_ok: bool) -> Result<()> {
         let name = p(name);
-        self.call(|g, s| g.osbox_os_fs().call_makedirs(s, &name, 0o777, exist_ok))
+        self.call(|g, s| g.fs(s)?.call_makedirs(s, &name, 0o777, exist_ok))
     }
 
     /// `os.rmdir(path)`.
     pub fn rmdir(&mut self, path: impl Into<FsPath>) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_rmdir(s, &path))
+        self.call(|g, s| g.fs(s)?.call_rmdir(s, &path))
     }
 
     /// `os.removedirs(name)`.
     pub fn removedirs(&mut self, name: impl Into<FsPath>) -> Result<()> {
         let name = p(name);
-        self.call(|g, s| g.osbox_os_fs().call_removedirs(s, &name))
+        self.call(|g, s| g.fs(s)?.call_removedirs(s, &name))
     }
 
     /// `os.remove(path)`.
     pub fn remove(&mut self, path: impl Into<FsPath>) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_fs().call_remove(s, &path))
+        self.call(|g, s| g.fs(s)?.call_remove(s, &path))
     }
 
     /// `os.unlink(path)`: the same as [`Os::remove`].
@@ -335,7 +335,7 @@ impl Os {
     /// `os.rename(src, dst)`.
     pub fn rename(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_fs().call_rename(s, &src, &dst))
+        self.call(|g, s| g.fs(s)?.call_rename(s, &src, &dst))
     }
 
     /// `os.replace(src, dst)`: the same as [`Os::rename`] on POSIX.
@@ -346,44 +346,44 @@ impl Os {
     /// `os.renames(old, new)`.
     pub fn renames(&mut self, old: impl Into<FsPath>, new: impl Into<FsPath>) -> Result<()> {
         let (old, new) = (p(old), p(new));
-        self.call(|g, s| g.osbox_os_fs().call_renames(s, &old, &new))
+        self.call(|g, s| g.fs(s)?.call_renames(s, &old, &new))
     }
 
     // --- os: environment -------------------------------------------------
 
     /// `dict(os.environ)`, in its order.
     pub fn environ(&mut self) -> Result<Vec<(String, String)>> {
-        self.invoke(|g, s| g.osbox_os_env().call_environ(s))
+        self.invoke(|g, s| g.env(s)?.call_environ(s))
     }
 
     /// `os.getenv(key)`.
     pub fn getenv(&mut self, key: &str) -> Result<Option<String>> {
-        self.invoke(|g, s| g.osbox_os_env().call_getenv(s, key))
+        self.invoke(|g, s| g.env(s)?.call_getenv(s, key))
     }
 
     /// `os.environ[key] = value`.
     pub fn setenv(&mut self, key: &str, value: &str) -> Result<()> {
-        self.call(|g, s| g.osbox_os_env().call_setenv(s, key, value))
+        self.call(|g, s| g.env(s)?.call_setenv(s, key, value))
     }
 
     /// `del os.environ[key]`: `KeyError` when missing.
     pub fn delenv(&mut self, key: &str) -> Result<()> {
-        self.call(|g, s| g.osbox_os_env().call_delenv(s, key))
+        self.call(|g, s| g.env(s)?.call_delenv(s, key))
     }
 
     /// `os.putenv(name, value)`: the process environment, not `os.environ`.
     pub fn putenv(&mut self, name: &str, value: &str) -> Result<()> {
-        self.call(|g, s| g.osbox_os_env().call_putenv(s, name, value))
+        self.call(|g, s| g.env(s)?.call_putenv(s, name, value))
     }
 
     /// `os.unsetenv(name)`: the process environment, not `os.environ`.
     pub fn unsetenv(&mut self, name: &str) -> Result<()> {
-        self.call(|g, s| g.osbox_os_env().call_unsetenv(s, name))
+        self.call(|g, s| g.env(s)?.call_unsetenv(s, name))
     }
 
     /// `os.strerror(code)`.
     pub fn strerror(&mut self, code: i32) -> Result<String> {
-        self.invoke(|g, s| g.osbox_os_env().call_strerror(s, code))
+        self.invoke(|g, s| g.env(s)?.call_strerror(s, code))
     }
 }
 
@@ -405,7 +405,7 @@ macro_rules! path_to_path {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
             let path = p(path);
-            self.os.invoke(|g, s| g.osbox_os_path().$call(s, &path)).map(FsPath::from)
+            self.os.invoke(|g, s| g.path(s)?.$call(s, &path)).map(FsPath::from)
         }
     )*};
 }
@@ -416,7 +416,7 @@ macro_rules! path_predicate {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<bool> {
             let path = p(path);
-            self.os.invoke(|g, s| g.osbox_os_path().$call(s, &path))
+            self.os.invoke(|g, s| g.path(s)?.$call(s, &path))
         }
     )*};
 }
@@ -427,7 +427,7 @@ macro_rules! path_split {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<(FsPath, FsPath)> {
             let path = p(path);
-            let (a, b) = self.os.invoke(|g, s| g.osbox_os_path().$call(s, &path))?;
+            let (a, b) = self.os.invoke(|g, s| g.path(s)?.$call(s, &path))?;
             Ok((a.into(), b.into()))
         }
     )*};
@@ -439,7 +439,7 @@ macro_rules! path_stat_field {
         $(#[$doc])*
         pub fn $name(&mut self, path: impl Into<FsPath>) -> Result<$t> {
             let path = p(path);
-            self.os.call(|g, s| g.osbox_os_path().$call(s, &path))
+            self.os.call(|g, s| g.path(s)?.$call(s, &path))
         }
     )*};
 }
@@ -505,43 +505,43 @@ impl OsPath<'_> {
     {
         let a = p(a);
         let parts: Vec<Fspath> = parts.into_iter().map(p).collect();
-        self.os.call(|g, s| g.osbox_os_path().call_join(s, &a, &parts)).map(FsPath::from)
+        self.os.call(|g, s| g.path(s)?.call_join(s, &a, &parts)).map(FsPath::from)
     }
 
     /// `os.path.abspath(p)`, against the sandbox's current directory.
     pub fn abspath(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
         let path = p(path);
-        self.os.call(|g, s| g.osbox_os_path().call_abspath(s, &path)).map(FsPath::from)
+        self.os.call(|g, s| g.path(s)?.call_abspath(s, &path)).map(FsPath::from)
     }
 
     /// `os.path.realpath(p, strict=...)`, resolving links in the sandbox.
     pub fn realpath(&mut self, path: impl Into<FsPath>, strict: bool) -> Result<FsPath> {
         let path = p(path);
-        self.os.call(|g, s| g.osbox_os_path().call_realpath(s, &path, strict)).map(FsPath::from)
+        self.os.call(|g, s| g.path(s)?.call_realpath(s, &path, strict)).map(FsPath::from)
     }
 
     /// `os.path.relpath(p, start)`; `None` is `os.curdir`.
     pub fn relpath(&mut self, path: impl Into<FsPath>, start: Option<FsPath>) -> Result<FsPath> {
         let path = p(path);
         let start = start.map(Fspath::from);
-        self.os.call(|g, s| g.osbox_os_path().call_relpath(s, &path, start.as_ref())).map(FsPath::from)
+        self.os.call(|g, s| g.path(s)?.call_relpath(s, &path, start.as_ref())).map(FsPath::from)
     }
 
     /// `os.path.commonpath(paths)`.
     pub fn commonpath<I: IntoIterator<Item = P>, P: Into<FsPath>>(&mut self, paths: I) -> Result<FsPath> {
         let paths: Vec<Fspath> = paths.into_iter().map(p).collect();
-        self.os.call(|g, s| g.osbox_os_path().call_commonpath(s, &paths)).map(FsPath::from)
+        self.os.call(|g, s| g.path(s)?.call_commonpath(s, &paths)).map(FsPath::from)
     }
 
     /// `os.path.commonprefix(list)`.
     pub fn commonprefix<I: IntoIterator<Item = P>, P: Into<FsPath>>(&mut self, paths: I) -> Result<FsPath> {
         let paths: Vec<Fspath> = paths.into_iter().map(p).collect();
-        self.os.call(|g, s| g.osbox_os_path().call_commonprefix(s, &paths)).map(FsPath::from)
+        self.os.call(|g, s| g.path(s)?.call_commonprefix(s, &paths)).map(FsPath::from)
     }
 
     /// `os.path.samefile(a, b)`.
     pub fn samefile(&mut self, a: impl Into<FsPath>, b: impl Into<FsPath>) -> Result<bool> {
         let (a, b) = (p(a), p(b));
-        self.os.call(|g, s| g.osbox_os_path().call_samefile(s, &a, &b))
+        self.os.call(|g, s| g.path(s)?.call_samefile(s, &a, &b))
     }
 }

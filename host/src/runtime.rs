@@ -34,7 +34,9 @@ pub struct Runtime {
 
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
-    pub(crate) pre: bindings::OsPre<State>,
+    pub(crate) pre: wasmtime::component::InstancePre<State>,
+    /// Where the guest's exports are, for [`bindings::Exports`].
+    pub(crate) indices: Arc<bindings::Indices>,
     /// WASI and the host extension, for programs run in a sandbox.
     pub(crate) linker: Linker<State>,
     cache: Option<PathBuf>,
@@ -65,8 +67,8 @@ impl Runtime {
         bindings::osbox::os::host::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
             .map_err(Error::sandbox)?;
         let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
-        let pre = bindings::OsPre::new(pre).map_err(Error::sandbox)?;
-        let inner = Arc::new(Inner { engine, pre, linker, cache: dir });
+        let indices = Arc::new(bindings::Indices::new(&pre).map_err(Error::sandbox)?);
+        let inner = Arc::new(Inner { engine, pre, indices, linker, cache: dir });
         start_ticker(Arc::downgrade(&inner)).map_err(Error::sandbox)?;
         Ok(Runtime { inner })
     }

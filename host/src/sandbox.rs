@@ -213,8 +213,10 @@ impl Sandbox {
     /// directory, environment and descriptors.
     pub fn os(&self) -> Result<Os> {
         let mut store = self.store(WasiCtxBuilder::new())?;
-        let instance = self.runtime.inner().pre.instantiate(&mut store).map_err(Error::sandbox)?;
-        Ok(Os::new(self.runtime.clone(), store, instance))
+        let inner = self.runtime.inner();
+        let instance = inner.pre.instantiate(&mut store).map_err(Error::sandbox)?;
+        let exports = crate::bindings::Exports::new(instance, inner.indices.clone());
+        Ok(Os::new(self.runtime.clone(), store, exports))
     }
 
     /// The runtime this sandbox runs in (for [`Runtime::program`]).

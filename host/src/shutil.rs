@@ -45,31 +45,31 @@ impl Os {
     /// failure leaves the old content.
     pub fn copyfile(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_copyfile(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+        self.call(|g, s| g.shutil(s)?.call_copyfile(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
 
     /// `shutil.copymode(src, dst, follow_symlinks=...)`.
     pub fn copymode(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_copymode(s, &src, &dst, follow_symlinks))
+        self.call(|g, s| g.shutil(s)?.call_copymode(s, &src, &dst, follow_symlinks))
     }
 
     /// `shutil.copystat(src, dst, follow_symlinks=...)`.
     pub fn copystat(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_copystat(s, &src, &dst, follow_symlinks))
+        self.call(|g, s| g.shutil(s)?.call_copystat(s, &src, &dst, follow_symlinks))
     }
 
     /// `shutil.copy(src, dst, follow_symlinks=...)`: the path written.
     pub fn copy(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_copy(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+        self.call(|g, s| g.shutil(s)?.call_copy(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
 
     /// `shutil.copy2(src, dst, follow_symlinks=...)`: the path written.
     pub fn copy2(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_copy2(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+        self.call(|g, s| g.shutil(s)?.call_copy2(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
 
     /// `shutil.copytree(src, dst, ...)`: every failure is collected into one
@@ -77,7 +77,7 @@ impl Os {
     pub fn copytree(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, o: &CopytreeOptions) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
         self.call(|g, s| {
-            g.osbox_os_shutil().call_copytree(
+            g.shutil(s)?.call_copytree(
                 s,
                 &src,
                 &dst,
@@ -95,14 +95,14 @@ impl Os {
     /// the top and never follows one inside.
     pub fn rmtree(&mut self, path: impl Into<FsPath>, ignore_errors: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, ignore_errors)).map(drop)
+        self.call(|g, s| g.shutil(s)?.call_rmtree(s, &path, ignore_errors)).map(drop)
     }
 
     /// `shutil.rmtree(path, onexc=...)`: removes what it can, calling
     /// `onexc` with each error in the order CPython would, and goes on.
     pub fn rmtree_onexc(&mut self, path: impl Into<FsPath>, mut onexc: impl FnMut(Error)) -> Result<()> {
         let path = p(path);
-        let skipped = self.call(|g, s| g.osbox_os_shutil().call_rmtree(s, &path, true))?;
+        let skipped = self.call(|g, s| g.shutil(s)?.call_rmtree(s, &path, true))?;
         skipped.into_iter().for_each(|e| onexc(e.into()));
         Ok(())
     }
@@ -110,7 +110,7 @@ impl Os {
     /// `shutil.copyfileobj(fsrc, fdst, length)` on two open descriptors
     /// (`length` 0: 64 KiB at a time).
     pub fn copyfileobj(&mut self, fsrc: i32, fdst: i32, length: i64) -> Result<()> {
-        self.call(|g, s| g.osbox_os_shutil().call_copyfileobj(s, fsrc, fdst, length))
+        self.call(|g, s| g.shutil(s)?.call_copyfileobj(s, fsrc, fdst, length))
     }
 
     /// `shutil.move(src, dst, copy_function=...)`: the final path, or `None`
@@ -124,7 +124,7 @@ impl Os {
         copy_function: CopyFunction,
     ) -> Result<Option<FsPath>> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.osbox_os_shutil().call_move_path(s, &src, &dst, copy_function.into()))
+        self.call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function.into()))
             .map(|r| r.map(FsPath::from))
     }
 
@@ -132,11 +132,11 @@ impl Os {
     pub fn which(&mut self, cmd: impl Into<FsPath>, mode: i32, path: Option<FsPath>) -> Result<Option<FsPath>> {
         let cmd = p(cmd);
         let path = path.map(p);
-        self.invoke(|g, s| g.osbox_os_shutil().call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
+        self.invoke(|g, s| g.shutil(s)?.call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
     }
 
     /// `shutil.get_terminal_size(fallback)`: `(columns, lines)`.
     pub fn get_terminal_size(&mut self, fallback: (i64, i64)) -> Result<(i64, i64)> {
-        self.invoke(|g, s| g.osbox_os_shutil().call_get_terminal_size(s, fallback))
+        self.invoke(|g, s| g.shutil(s)?.call_get_terminal_size(s, fallback))
     }
 }

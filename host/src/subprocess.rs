@@ -119,7 +119,7 @@ impl Os {
     /// `os.system(command)`: `sh -c command`, which the policy must allow;
     /// the wait status (exit code times 256).
     pub fn system(&mut self, command: &str) -> Result<i32> {
-        self.call(|g, s| g.osbox_os_process().call_system(s, command))
+        self.call(|g, s| g.process(s)?.call_system(s, command))
     }
 
     /// The child run as `subprocess.run(args, ...)` without `check` and
@@ -127,7 +127,7 @@ impl Os {
     pub(crate) fn run_raw(&mut self, args: &[String], o: &RunOptions) -> Result<(CompletedProcess, bool)> {
         let cwd = o.cwd.clone().map(p);
         let r = self.call(|g, s| {
-            g.osbox_os_process().call_run(
+            g.process(s)?.call_run(
                 s,
                 args,
                 cwd.as_ref(),

@@ -86,63 +86,63 @@ impl From<&StructTime> for wit::StructTime {
 impl Os {
     /// `os.getpid()`: fixed for the sandbox's life.
     pub fn getpid(&mut self) -> Result<i32> {
-        self.invoke(|g, s| g.osbox_os_system().call_getpid(s))
+        self.invoke(|g, s| g.system(s)?.call_getpid(s))
     }
 
     /// `os.getppid()`: the osbox host's process.
     pub fn getppid(&mut self) -> Result<i32> {
-        self.invoke(|g, s| g.osbox_os_system().call_getppid(s))
+        self.invoke(|g, s| g.system(s)?.call_getppid(s))
     }
 
     /// `os.cpu_count()`.
     pub fn cpu_count(&mut self) -> Result<Option<u32>> {
-        self.invoke(|g, s| g.osbox_os_system().call_cpu_count(s))
+        self.invoke(|g, s| g.system(s)?.call_cpu_count(s))
     }
 
     /// `os.uname()`, the host's.
     pub fn uname(&mut self) -> Result<Uname> {
-        let u = self.invoke(|g, s| g.osbox_os_system().call_uname(s))?;
+        let u = self.invoke(|g, s| g.system(s)?.call_uname(s))?;
         Ok(Uname { sysname: u.sysname, nodename: u.nodename, release: u.release, version: u.version, machine: u.machine })
     }
 
     /// `os.urandom(n)`.
     pub fn urandom(&mut self, n: i64) -> Result<Vec<u8>> {
-        self.call(|g, s| g.osbox_os_system().call_urandom(s, n))
+        self.call(|g, s| g.system(s)?.call_urandom(s, n))
     }
 
     /// `os.get_terminal_size(fd)`: `(columns, lines)`.
     pub fn get_terminal_size_of(&mut self, fd: i32) -> Result<(u32, u32)> {
-        self.call(|g, s| g.osbox_os_system().call_get_terminal_size(s, fd))
+        self.call(|g, s| g.system(s)?.call_get_terminal_size(s, fd))
     }
 
     /// `time.time_ns()`.
     pub fn time_ns(&mut self) -> Result<i64> {
-        self.invoke(|g, s| g.osbox_os_system().call_time_ns(s))
+        self.invoke(|g, s| g.system(s)?.call_time_ns(s))
     }
 
     /// `time.monotonic_ns()`.
     pub fn monotonic_ns(&mut self) -> Result<u64> {
-        self.invoke(|g, s| g.osbox_os_system().call_monotonic_ns(s))
+        self.invoke(|g, s| g.system(s)?.call_monotonic_ns(s))
     }
 
     /// `time.sleep(seconds)`.
     pub fn sleep(&mut self, seconds: f64) -> Result<()> {
-        self.call(|g, s| g.osbox_os_system().call_sleep(s, seconds))
+        self.call(|g, s| g.system(s)?.call_sleep(s, seconds))
     }
 
     /// `time.gmtime(seconds)`; now when `None`.
     pub fn gmtime(&mut self, seconds: Option<f64>) -> Result<StructTime> {
-        self.call(|g, s| g.osbox_os_system().call_gmtime(s, seconds)).map(StructTime::from)
+        self.call(|g, s| g.system(s)?.call_gmtime(s, seconds)).map(StructTime::from)
     }
 
     /// `time.localtime(seconds)`, in the host's time zone.
     pub fn localtime(&mut self, seconds: Option<f64>) -> Result<StructTime> {
-        self.call(|g, s| g.osbox_os_system().call_localtime(s, seconds)).map(StructTime::from)
+        self.call(|g, s| g.system(s)?.call_localtime(s, seconds)).map(StructTime::from)
     }
 
     /// `time.strftime(format, t)`; the local time now when `t` is `None`.
     pub fn strftime(&mut self, format: &str, t: Option<&StructTime>) -> Result<String> {
         let t = t.map(wit::StructTime::from);
-        self.call(|g, s| g.osbox_os_system().call_strftime(s, format, t.as_ref()))
+        self.call(|g, s| g.system(s)?.call_strftime(s, format, t.as_ref()))
     }
 }

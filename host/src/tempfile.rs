@@ -11,26 +11,26 @@ use crate::path::FsPath;
 impl Os {
     /// `tempfile.gettempdir()`.
     pub fn gettempdir(&mut self) -> Result<FsPath> {
-        self.call(|g, s| g.osbox_os_tempfile().call_gettempdir(s, false)).map(FsPath::from)
+        self.call(|g, s| g.tempfile(s)?.call_gettempdir(s, false)).map(FsPath::from)
     }
 
     /// `tempfile.mkstemp(suffix, prefix, dir)`: `(fd, absolute path)`.
     pub fn mkstemp(&mut self, suffix: Option<FsPath>, prefix: Option<FsPath>, dir: Option<FsPath>) -> Result<(i32, FsPath)> {
         let (suffix, prefix, dir) = (suffix.map(p), prefix.map(p), dir.map(p));
-        self.call(|g, s| g.osbox_os_tempfile().call_mkstemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
+        self.call(|g, s| g.tempfile(s)?.call_mkstemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
             .map(|(fd, path)| (fd, path.into()))
     }
 
     /// `tempfile.mkdtemp(suffix, prefix, dir)`.
     pub fn mkdtemp(&mut self, suffix: Option<FsPath>, prefix: Option<FsPath>, dir: Option<FsPath>) -> Result<FsPath> {
         let (suffix, prefix, dir) = (suffix.map(p), prefix.map(p), dir.map(p));
-        self.call(|g, s| g.osbox_os_tempfile().call_mkdtemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
+        self.call(|g, s| g.tempfile(s)?.call_mkdtemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
             .map(FsPath::from)
     }
 
     /// `tempfile.tempdir`: what `gettempdir` settled on, if it has run.
     pub fn tempdir(&mut self) -> Result<Option<FsPath>> {
-        self.invoke(|g, s| g.osbox_os_tempfile().call_tempdir(s)).map(|d| d.map(FsPath::from))
+        self.invoke(|g, s| g.tempfile(s)?.call_tempdir(s)).map(|d| d.map(FsPath::from))
     }
 
     /// `tempfile.TemporaryDirectory(suffix, prefix, dir)`: a new directory,

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::harness::{repo, snapshot, tempdir};
+use crate::harness::{Plain, repo, snapshot, tempdir};
 
 const NAMES: [&str; 6] = ["backup", "csv-summary", "deploy", "health", "logrotate", "uploads"];
 
@@ -141,17 +141,6 @@ fn node_modules() -> &'static Path {
     })
 }
 
-struct Plain {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Plain {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
-    }
-}
-
 /// What `wasmtime run --dir HOST::/d --env K=V app.wasm ARGS` does: a
 /// command component on wasmtime-wasi alone, nothing of osbox's host.
 fn run_wasmtime(wasm: &Path, name: &str, job: &Job) -> Run {
@@ -171,7 +160,7 @@ fn run_wasmtime(wasm: &Path, name: &str, job: &Job) -> Run {
     wasi.envs(job.env).stdin(MemoryInputPipe::new(job.stdin.to_vec())).stdout(out.clone()).stderr(err.clone());
     let argv: Vec<&str> = std::iter::once(name).chain(job.args.iter().copied()).collect();
     wasi.args(&argv);
-    let mut store = Store::new(engine, Plain { ctx: wasi.build(), table: ResourceTable::new() });
+    let mut store = Store::new(engine, Plain::new(wasi.build()));
     let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &component, &linker)
         .expect("the portable build needs only WASI");
     let ok = match command.wasi_cli_run().call_run(&mut store) {

@@ -116,3 +116,22 @@ pub fn tree_diff(expected: &BTreeMap<PathBuf, Node>, actual: &BTreeMap<PathBuf, 
     }
     diff
 }
+
+/// A store's data on plain wasmtime-wasi, with nothing of osbox's host: what
+/// `wasmtime run` gives a component.
+pub struct Plain {
+    ctx: wasmtime_wasi::WasiCtx,
+    table: wasmtime::component::ResourceTable,
+}
+
+impl Plain {
+    pub fn new(ctx: wasmtime_wasi::WasiCtx) -> Plain {
+        Plain { ctx, table: wasmtime::component::ResourceTable::new() }
+    }
+}
+
+impl wasmtime_wasi::WasiView for Plain {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
+    }
+}

@@ -3,22 +3,11 @@
 //! host fail with OSError ENOSYS; system information shows CPython-on-WASI's
 //! placeholders; everything else works.
 
-use wasmtime::component::{Component, Func, Instance, Linker, ResourceTable, Val};
+use wasmtime::component::{Component, Func, Instance, Linker, Val};
 use wasmtime::{Engine, Store};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::harness::tempdir;
-
-struct Plain {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Plain {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
-    }
-}
+use crate::harness::{Plain, tempdir};
 
 fn func(store: &mut Store<Plain>, instance: &Instance, iface: &str, name: &str) -> Func {
     let i = instance.get_export_index(&mut *store, None, iface).unwrap_or_else(|| panic!("{iface} exported"));
@@ -58,7 +47,7 @@ fn the_standalone_guest_runs_on_plain_wasi() {
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     let mut wasi = WasiCtxBuilder::new();
     wasi.preopened_dir(dir.path(), "/w", FsPerms::ReadWrite).unwrap();
-    let mut store = Store::new(&engine, Plain { ctx: wasi.build(), table: ResourceTable::new() });
+    let mut store = Store::new(&engine, Plain::new(wasi.build()));
     let instance = linker.instantiate(&mut store, &component).unwrap();
 
     let listdir = func(&mut store, &instance, "osbox:os/fs@0.1.0", "listdir");

@@ -78,13 +78,5 @@ fn backup(source: &str, dest: &str) -> Result<(), OsError> {
 }
 
 fn not_a_directory(name: &str) -> OsError {
-    OsError {
-        kind: osbox_bindings::Exception::NotADirectoryError,
-        code: None,
-        errno: Some(20),
-        strerror: Some("Not a directory".into()),
-        filename: Some(p(name)),
-        filename2: None,
-        message: format!("[Errno 20] Not a directory: '{name}'"),
-    }
+    osbox_bindings::os_error(osbox_bindings::Exception::NotADirectoryError, 20, "Not a directory", name, "")
 }

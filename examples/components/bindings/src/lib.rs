@@ -84,6 +84,20 @@ pub fn exception_name(kind: Exception) -> &'static str {
     }
 }
 
+/// An `OSError` of class `kind` as the system would raise it for `name`:
+/// `[Errno 17] File exists: 'name'`, with `extra` after the name.
+pub fn os_error(kind: Exception, errno: i32, strerror: &str, name: &str, extra: &str) -> OsError {
+    OsError {
+        kind,
+        code: None,
+        errno: Some(errno),
+        strerror: Some(strerror.into()),
+        filename: Some(p(name)),
+        filename2: None,
+        message: format!("[Errno {errno}] {strerror}: '{name}'{extra}"),
+    }
+}
+
 /// `open(path, "rb").read()`.
 pub fn read_file(path: &str) -> Result<Vec<u8>, OsError> {
     let fd = file::open(&p(path), O_RDONLY, 0)?;

@@ -183,13 +183,6 @@ fn prune(releases: &str, s: &Settings) -> Result<(), OsError> {
 }
 
 fn exists(name: &str) -> OsError {
-    OsError {
-        kind: osbox_bindings::Exception::FileExistsError,
-        code: None,
-        errno: Some(17),
-        strerror: Some("File exists".into()),
-        filename: Some(p(name)),
-        filename2: None,
-        message: format!("[Errno 17] File exists: '{name}' (this version is already deployed)"),
-    }
+    let why = " (this version is already deployed)";
+    osbox_bindings::os_error(osbox_bindings::Exception::FileExistsError, 17, "File exists", name, why)
 }
