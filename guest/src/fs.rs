@@ -232,10 +232,10 @@ impl Listing {
 
 /// A listing in one host call (`scan-dir`), where the osbox host is there:
 /// names, types and link targets without a WASI call per entry.
-fn host_listing(loc: &Loc) -> Option<Result<Vec<host::ScanEntry>, Fail>> {
+fn host_listing(loc: &Loc, inodes: bool) -> Option<Result<Vec<host::ScanEntry>, Fail>> {
     let Loc::Real { mount, rel } = loc else { return None };
     let mount_path = std::str::from_utf8(&mount.path).ok()?;
-    match host::scan_dir(mount_path, rel) {
+    match host::scan_dir(mount_path, rel, inodes) {
         Err(ErrorCode::NotImplemented) => None,
         r => Some(r.map_err(Fail::Code)),
     }
@@ -246,12 +246,12 @@ fn host_listing(loc: &Loc) -> Option<Result<Vec<host::ScanEntry>, Fail>> {
 type Entry = (String, FileType, Option<FileType>, Option<u64>);
 
 /// The entries of a directory.
-fn list(path: &Fspath, want_targets: bool) -> Result<(Listing, Vec<Entry>), OsError> {
+fn list(path: &Fspath, want_targets: bool, inodes: bool) -> Result<(Listing, Vec<Entry>), OsError> {
     let loc = resolve(path).map_err(|f| f.on(path))?;
-    if let Some(scanned) = host_listing(&loc) {
+    if let Some(scanned) = host_listing(&loc, inodes) {
         let entries = scanned.map_err(|f| f.on(path))?;
         let Loc::Real { mount, rel } = loc else { unreachable!("host listings are of mounts") };
-        let entries = entries.into_iter().map(|e| (e.name, e.type_, e.target_type, Some(e.inode))).collect();
+        let entries = entries.into_iter().map(|e| (e.name, e.type_, e.target_type, inodes.then_some(e.inode))).collect();
         return Ok((Listing::Real { mount, rel, opened: None }, entries));
     }
     let listing = Listing::open(loc).map_err(|f| f.on(path))?;
@@ -268,8 +268,8 @@ fn list(path: &Fspath, want_targets: bool) -> Result<(Listing, Vec<Entry>), OsEr
 
 /// `os.scandir(path)` materialised; `inodes` false skips `inode()`, which
 /// walk never asks for.
-fn scan(path: &Fspath, inodes: bool) -> Result<Vec<DirEntry>, OsError> {
-    let (listing, entries) = list(path, true)?;
+pub(crate) fn scan(path: &Fspath, inodes: bool) -> Result<Vec<DirEntry>, OsError> {
+    let (listing, entries) = list(path, true, inodes)?;
     let bytes = path.is_bytes();
     let mut out = Vec::with_capacity(entries.len());
     for (name, t, target_type, known) in entries {
@@ -637,7 +637,7 @@ impl Guest for crate::Osbox {
 
     fn listdir(path: Option<Fspath>) -> Result<Vec<Fspath>, OsError> {
         let path = path.unwrap_or_else(|| curdir(false));
-        let (_, entries) = list(&path, false)?;
+        let (_, entries) = list(&path, false, false)?;
         Ok(entries.into_iter().map(|(n, _, _, _)| path.like(n.into_bytes())).collect())
     }
 

@@ -18,7 +18,7 @@ mod standalone {
     use crate::osbox::os::host::{FileStatus, ScanEntry};
     use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
 
-    pub fn scan_dir(_mount: &str, _rel: &str) -> Result<Vec<ScanEntry>, ErrorCode> {
+    pub fn scan_dir(_mount: &str, _rel: &str, _inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 

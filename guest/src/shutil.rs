@@ -329,7 +329,8 @@ enum TreeError {
 fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
     // copytree and _copytree: two frames a level in CPython.
     let _depth = crate::error::Depth::enter(2).map_err(TreeError::Os)?;
-    let entries = <Osbox as Fs>::scandir(Some(src.clone())).map_err(TreeError::Os)?;
+    // Without inodes: copytree never asks for them.
+    let entries = crate::fs::scan(src, false).map_err(TreeError::Os)?;
     <Osbox as Fs>::makedirs(dst.clone(), 0o777, t.dirs_exist_ok).map_err(TreeError::Os)?;
     let mut errors: Vec<Failure> = Vec::new();
     for entry in entries {

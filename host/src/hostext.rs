@@ -198,16 +198,19 @@ impl Host for State {
         Ok(result)
     }
 
-    fn scan_dir(&mut self, mount: String, rel: String) -> Result<Vec<ScanEntry>, ErrorCode> {
+    fn scan_dir(&mut self, mount: String, rel: String, inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
         let grant = match locate(&self.grants, &mount)? {
             (grant, top) if top == "." => grant,
             _ => return Err(ErrorCode::NoEntry),
         };
         let entries = if rel == "." { grant.dir.entries() } else { grant.dir.read_dir(&rel) }.map_err(|e| code(&e))?;
         // The device of the directory: its entries' identity with `d_ino`.
-        let dev = {
-            use cap_std::fs::MetadataExt;
-            grant.dir.metadata(&rel).map_err(|e| code(&e))?.dev()
+        let dev = match inodes {
+            true => {
+                use cap_std::fs::MetadataExt;
+                Some(grant.dir.metadata(&rel).map_err(|e| code(&e))?.dev())
+            }
+            false => None,
         };
         let base = rel.trim_end_matches('/');
         let mut out = Vec::new();
@@ -223,10 +226,10 @@ impl Host for State {
                     grant.dir.metadata(&path).ok().map(|m| file_type(&m.file_type()))
                 })
                 .flatten();
-            let inode = {
+            let inode = dev.map_or(0, |dev| {
                 use std::os::unix::fs::DirEntryExt;
                 metadata_hash(dev, entry.ino())
-            };
+            });
             out.push(ScanEntry { name, type_: kind, target_type, inode });
         }
         Ok(out)
