@@ -26,6 +26,10 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
+    pub fn copy_file(_src: &str, _dst: &str, _times: bool, _sync: bool) -> Result<(), ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
     pub fn chmod(_path: &str, _mode: u32, _follow_symlinks: bool) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }

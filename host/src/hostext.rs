@@ -96,6 +96,41 @@ impl Host for State {
         grant.dir.set_permissions(&rel, Permissions::from_mode(mode & 0o7777)).map_err(|e| code(&e))
     }
 
+    fn copy_file(&mut self, src: String, dst: String, times: bool, sync: bool) -> Result<(), ErrorCode> {
+        let (from, from_rel) = locate(&self.grants, &src)?;
+        let (to, to_rel) = locate(&self.grants, &dst)?;
+        if to.read_only {
+            return Err(ErrorCode::ReadOnly);
+        }
+        let input = from.dir.open(&from_rel).map_err(|e| code(&e))?.into_std();
+        let meta = input.metadata().map_err(|e| code(&e))?;
+        if !meta.is_file() {
+            return Err(ErrorCode::Unsupported);
+        }
+        let mut options = cap_std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        let mut output = to.dir.open_with(&to_rel, &options).map_err(|e| code(&e))?.into_std();
+        let copied = (|| {
+            std::io::copy(&mut &input, &mut output)?;
+            if times {
+                let accessed = meta.accessed()?;
+                output.set_times(std::fs::FileTimes::new().set_accessed(accessed).set_modified(meta.modified()?))?;
+            }
+            use std::os::unix::fs::PermissionsExt as _;
+            let bits = meta.permissions().mode() & 0o7777;
+            output.set_permissions(std::fs::Permissions::from_mode(bits))?;
+            if sync {
+                output.sync_all()?;
+            }
+            Ok(())
+        })();
+        copied.map_err(|e: io::Error| {
+            drop(output);
+            let _ = to.dir.remove_file(&to_rel);
+            code(&e)
+        })
+    }
+
     fn mode(&mut self, path: String, follow_symlinks: bool) -> Result<u32, ErrorCode> {
         let (grant, rel) = locate(&self.grants, &path)?;
         let meta = if follow_symlinks { grant.dir.metadata(&rel) } else { grant.dir.symlink_metadata(&rel) };

@@ -249,3 +249,47 @@ fn scandir_inodes_are_the_st_ino_of_lstat() {
     let by_name = |os: &mut osbox::Os, n: &str| os.scandir("/work").unwrap().into_iter().find(|e| e.name == n).unwrap().inode();
     assert_eq!(by_name(&mut os, "h"), by_name(&mut os, "f"));
 }
+
+#[test]
+fn copies_keep_data_times_and_modes_across_grants_and_fail_exactly() {
+    use std::os::unix::fs::PermissionsExt;
+    let (a, b, ro) = (crate::harness::tempdir(), crate::harness::tempdir(), crate::harness::tempdir());
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(a.path().join("src"), &data).unwrap();
+    std::fs::set_permissions(a.path().join("src"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::new(1_500_000_000, 123_456_789);
+    std::fs::File::options().write(true).open(a.path().join("src")).unwrap().set_modified(when).unwrap();
+    let mut os = crate::harness::runtime()
+        .sandbox()
+        .dir(a.path(), "/a")
+        .dir(b.path(), "/b")
+        .ro_dir(ro.path(), "/ro")
+        .build()
+        .unwrap()
+        .os()
+        .unwrap();
+    os.copy2("/a/src", "/b/copy2", true).unwrap();
+    os.copy("/a/src", "/b/copy", true).unwrap();
+    for (name, times) in [("copy2", true), ("copy", false)] {
+        let p = b.path().join(name);
+        assert_eq!(std::fs::read(&p).unwrap(), data, "{name}");
+        let meta = std::fs::metadata(&p).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o640, "{name} copies the mode");
+        assert_eq!(meta.modified().unwrap() == when, times, "{name}: times only with copy2");
+    }
+    // Into a directory: the name is kept.
+    std::fs::create_dir(b.path().join("dir")).unwrap();
+    assert_eq!(os.copy2("/a/src", "/b/dir", true).unwrap(), "/b/dir/src");
+    // Over an existing file: replaced, with the same result.
+    std::fs::write(b.path().join("copy2"), "old").unwrap();
+    os.copy2("/a/src", "/b/copy2", true).unwrap();
+    assert_eq!(std::fs::read(b.path().join("copy2")).unwrap(), data);
+    // The errors are CPython's.
+    let e = os.copy2("/a/src", "/ro/x", true).unwrap_err();
+    assert_eq!(e.to_string(), "[Errno 30] Read-only file system: '/ro/x'");
+    let e = os.copy2("/a/missing", "/b/x", true).unwrap_err();
+    assert_eq!(e.to_string(), "[Errno 2] No such file or directory: '/a/missing'");
+    let e = os.copy("/a", "/b/x", true).unwrap_err();
+    assert_eq!(e.to_string(), "[Errno 21] Is a directory: '/a'");
+    assert!(!b.path().join("x").exists() && std::fs::read_dir(ro.path()).unwrap().count() == 0);
+}
