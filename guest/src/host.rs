@@ -26,6 +26,14 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
+    pub fn read_at(
+        _fd: &crate::wasi::filesystem::types::Descriptor,
+        _len: u64,
+        _offset: u64,
+    ) -> Result<Vec<u8>, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
     pub fn copy_file(_src: &str, _dst: &str, _times: bool, _sync: bool) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }

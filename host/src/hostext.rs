@@ -96,6 +96,36 @@ impl Host for State {
         grant.dir.set_permissions(&rel, Permissions::from_mode(mode & 0o7777)).map_err(|e| code(&e))
     }
 
+    fn read_at(
+        &mut self,
+        fd: wasmtime::component::Resource<wasmtime_wasi::filesystem::Descriptor>,
+        len: u64,
+        offset: u64,
+    ) -> Result<Vec<u8>, ErrorCode> {
+        let file = match self.table.get(&fd) {
+            Ok(wasmtime_wasi::filesystem::Descriptor::File(f)) => f,
+            Ok(wasmtime_wasi::filesystem::Descriptor::Dir(_)) => return Err(ErrorCode::IsDirectory),
+            Err(_) => return Err(ErrorCode::BadDescriptor),
+        };
+        // As WASI's read: the descriptor must have been opened for reading.
+        if !file.open_mode.contains(wasmtime_wasi::OpenMode::READ) {
+            return Err(ErrorCode::BadDescriptor);
+        }
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_READ);
+        // Read straight into the vector's spare capacity: no zeroing first.
+        let mut buf = Vec::with_capacity(len);
+        while buf.len() < len {
+            let at = offset + buf.len() as u64;
+            match rustix::io::pread(&*file.file, rustix::buffer::spare_capacity(&mut buf), at) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(code(&io::Error::from(e))),
+            }
+        }
+        Ok(buf)
+    }
+
     fn copy_file(&mut self, src: String, dst: String, times: bool, sync: bool) -> Result<(), ErrorCode> {
         let (from, from_rel) = locate(&self.grants, &src)?;
         let (to, to_rel) = locate(&self.grants, &dst)?;
@@ -300,6 +330,10 @@ impl Host for State {
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))
     }
 }
+
+/// The most one `read-at` returns: what one `os.read` may ask at once
+/// without the host allocating without bound.
+const MAX_READ: usize = 64 << 20;
 
 /// WASI's `metadata-hash` (lower half) of the file `(dev, ino)`, computed as
 /// wasmtime-wasi computes it, so the guest's `st_ino` and `inode()` agree

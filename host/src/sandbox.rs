@@ -301,7 +301,7 @@ impl Sandbox {
 /// same grants.
 pub(crate) struct State {
     wasi: WasiCtx,
-    table: ResourceTable,
+    pub(crate) table: ResourceTable,
     pub(crate) grants: Arc<Vec<Grant>>,
     pub(crate) progress: Option<ProgressFn>,
     /// `os.getpid()` in this sandbox.

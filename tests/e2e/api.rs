@@ -293,3 +293,24 @@ fn copies_keep_data_times_and_modes_across_grants_and_fail_exactly() {
     assert_eq!(e.to_string(), "[Errno 21] Is a directory: '/a'");
     assert!(!b.path().join("x").exists() && std::fs::read_dir(ro.path()).unwrap().count() == 0);
 }
+
+#[test]
+fn big_reads_come_whole_in_order_and_stop_at_the_end() {
+    let dir = crate::harness::tempdir();
+    let data: Vec<u8> = (0..(5u32 << 20) + 12345).map(|i| (i % 253) as u8).collect();
+    std::fs::write(dir.path().join("big"), &data).unwrap();
+    let mut os = crate::harness::work_os(dir.path());
+    let fd = os.open("/work/big", 0, 0).unwrap();
+    let first = os.read(fd, 3 << 20).unwrap();
+    assert_eq!(first, data[..3 << 20]);
+    let rest = os.read(fd, 8 << 20).unwrap();
+    assert_eq!(rest, data[3 << 20..], "the rest, fewer bytes than asked at the end");
+    assert!(os.read(fd, 1 << 20).unwrap().is_empty());
+    assert_eq!(os.pread(fd, 10, 5 << 20).unwrap(), data[5 << 20..(5 << 20) + 10]);
+    assert_eq!(os.lseek(fd, 0, 1).unwrap(), data.len() as i64);
+    os.close(fd).unwrap();
+    let wfd = os.open("/work/w", 0o1 | 0o100, 0o644).unwrap();
+    assert_eq!(os.read(wfd, 10).unwrap_err().to_string(), "[Errno 9] Bad file descriptor");
+    let dfd = os.open("/work", 0, 0).unwrap();
+    assert_eq!(os.read(dfd, 10).unwrap_err().to_string(), "[Errno 21] Is a directory");
+}
