@@ -305,6 +305,9 @@ impl Host for State {
             (grant, top) if top == "." => grant,
             _ => return Err(ErrorCode::NoEntry),
         };
+        if let Some(status) = stat_name(&grant.dir, &rel, follow_symlinks) {
+            return status;
+        }
         let meta = if follow_symlinks { grant.dir.metadata(&rel) } else { grant.dir.symlink_metadata(&rel) };
         let meta = meta.map_err(|e| code(&e))?;
         use cap_std::fs::MetadataExt;
@@ -329,6 +332,51 @@ impl Host for State {
         let (grant, rel) = locate(&self.grants, &path)?;
         statvfs_of(&grant.dir, &rel).map_err(|e| code(&e))
     }
+}
+
+/// `stat` of a single name in `dir` with one `statx` (cap-std's resolution
+/// beneath the grant costs an open and a close besides): a name without a
+/// slash that is not `..` cannot leave the directory when its final link is
+/// not followed, and when it is not a link there is nothing to follow.
+/// `None` where that does not hold (a path, `..`, a link to follow).
+fn stat_name(dir: &Dir, rel: &str, follow: bool) -> Option<Result<FileStatus, ErrorCode>> {
+    use rustix::fs::{AtFlags, FileType as Ft, StatxFlags};
+    if rel.contains('/') || rel == ".." || rel.is_empty() {
+        return None;
+    }
+    let want = StatxFlags::BASIC_STATS | StatxFlags::BTIME;
+    let s = match rustix::fs::statx(dir, rel, AtFlags::SYMLINK_NOFOLLOW, want) {
+        Ok(s) => s,
+        Err(e) => return Some(Err(code(&io::Error::from(e)))),
+    };
+    let kind = Ft::from_raw_mode(u32::from(s.stx_mode));
+    if follow && kind == Ft::Symlink {
+        return None;
+    }
+    let type_ = match kind {
+        Ft::RegularFile => FileType::RegularFile,
+        Ft::Directory => FileType::Directory,
+        Ft::Symlink => FileType::SymbolicLink,
+        Ft::Fifo => FileType::Fifo,
+        Ft::Socket => FileType::Socket,
+        Ft::CharacterDevice => FileType::CharacterDevice,
+        Ft::BlockDevice => FileType::BlockDevice,
+        Ft::Unknown => FileType::Unknown,
+    };
+    // As wasmtime-wasi's descriptor-stat: times before the epoch are
+    // unknown, and the status change time is the birth time, when known.
+    let ns = |t: rustix::fs::StatxTimestamp| if t.tv_sec < 0 { 0 } else { t.tv_sec * 1_000_000_000 + i64::from(t.tv_nsec) };
+    let btime = if s.stx_mask & StatxFlags::BTIME.bits() != 0 { ns(s.stx_btime) } else { 0 };
+    let dev = rustix::fs::makedev(s.stx_dev_major, s.stx_dev_minor);
+    Some(Ok(FileStatus {
+        type_,
+        nlink: u64::from(s.stx_nlink),
+        size: s.stx_size,
+        atime_ns: ns(s.stx_atime),
+        mtime_ns: ns(s.stx_mtime),
+        ctime_ns: btime,
+        inode: metadata_hash(dev, s.stx_ino),
+    }))
 }
 
 /// The most one `read-at` returns: what one `os.read` may ask at once

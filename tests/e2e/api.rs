@@ -314,3 +314,23 @@ fn big_reads_come_whole_in_order_and_stop_at_the_end() {
     let dfd = os.open("/work", 0, 0).unwrap();
     assert_eq!(os.read(dfd, 10).unwrap_err().to_string(), "[Errno 21] Is a directory");
 }
+
+#[test]
+fn stat_and_fstat_agree_on_every_field() {
+    let dir = crate::harness::tempdir();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("top"), "12345").unwrap();
+    std::fs::write(dir.path().join("sub/deep"), "123").unwrap();
+    std::os::unix::fs::symlink("top", dir.path().join("link")).unwrap();
+    let mut os = crate::harness::work_os(dir.path());
+    // A name in the grant's root, a deeper path, a link followed, a directory.
+    for (path, opened) in [("/work/top", "/work/top"), ("/work/sub/deep", "/work/sub/deep"), ("/work/link", "/work/top"), ("/work/sub", "/work/sub")] {
+        let st = os.stat(path).unwrap();
+        let fd = os.open(opened, 0, 0).unwrap();
+        let fst = os.fstat(fd).unwrap();
+        os.close(fd).unwrap();
+        assert_eq!(format!("{st:?}"), format!("{fst:?}"), "{path}");
+    }
+    let l = os.lstat("/work/link").unwrap();
+    assert_eq!((l.st_mode & 0o170000, l.st_size), (0o120000, 3));
+}
