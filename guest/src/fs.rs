@@ -306,40 +306,34 @@ fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, out: &mut Vec<WalkI
             return false;
         }
     };
-    let entries = match scan(top, false) {
-        Ok(e) => e,
+    // Names and types only: walk needs no entry paths but its directories'.
+    let entries = match list(top, true, false) {
+        Ok((_, e)) => e,
         Err(e) => {
             out.push(WalkItem::Error(e));
             return true;
         }
     };
-    let (mut dirs, mut nondirs, mut walk_dirs) = (Vec::new(), Vec::new(), Vec::new());
-    for e in entries {
-        let is_dir = is_dir_entry(&e);
-        if !topdown && is_dir && (followlinks || e.type_ != FileType::SymbolicLink) {
-            walk_dirs.push(e.path.clone());
+    let bytes = top.is_bytes();
+    let (mut dirnames, mut filenames, mut descend) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, t, target, _) in entries {
+        let is_dir = t == FileType::Directory || target == Some(FileType::Directory);
+        if is_dir && (followlinks || t != FileType::SymbolicLink) {
+            descend.push(top.like(posixpath::join(top.as_bytes(), &[name.as_bytes()])));
         }
-        if is_dir { dirs.push(e) } else { nondirs.push(e.name) }
+        let name = like(bytes, name.into_bytes());
+        if is_dir { dirnames.push(name) } else { filenames.push(name) }
     }
-    let names = |d: &[DirEntry]| d.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+    let mut step = Some(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames, filenames }));
     if topdown {
-        out.push(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames: names(&dirs), filenames: nondirs }));
-        for d in &dirs {
-            if followlinks || d.type_ != FileType::SymbolicLink {
-                let new_path = top.like(posixpath::join(top.as_bytes(), &[d.name.as_bytes()]));
-                if !walk_into(&new_path, topdown, followlinks, out) {
-                    return false;
-                }
-            }
-        }
-    } else {
-        for p in &walk_dirs {
-            if !walk_into(p, topdown, followlinks, out) {
-                return false;
-            }
-        }
-        out.push(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames: names(&dirs), filenames: nondirs }));
+        out.extend(step.take());
     }
+    for p in &descend {
+        if !walk_into(p, topdown, followlinks, out) {
+            return false;
+        }
+    }
+    out.extend(step);
     true
 }
 
