@@ -60,6 +60,7 @@ _OTHERS = {
     "shutil-error": _shutil.Error,
     "same-file-error": _shutil.SameFileError,
     "recursion-error": RecursionError,
+    "special-file-error": _shutil.SpecialFileError,
 }
 
 

@@ -147,6 +147,16 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
             format!("{} and {} are the same file", crate::error::repr(src), crate::error::repr(dst)),
         ));
     }
+    // As CPython: a named pipe would block the copy, so neither end may be one.
+    for p in [src, dst] {
+        if <Osbox as Fs>::stat(p.clone(), true).is_ok_and(|st| st.mode & S_IFMT == 0o010000) {
+            let shown = match p {
+                Fspath::Text(t) => t.clone(),
+                Fspath::Bytes(_) => crate::error::repr(p),
+            };
+            return Err(exception(Exception::SpecialFileError, format!("`{shown}` is a named pipe")));
+        }
+    }
     if !follow && islink(src) {
         let target = <Osbox as Fs>::readlink(src.clone())?;
         <Osbox as Fs>::symlink(target, dst.clone())?;

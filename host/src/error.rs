@@ -61,6 +61,8 @@ pub enum ErrorKind {
     /// `RecursionError`: a tree deeper than CPython's recursion limit lets
     /// `makedirs`, `walk`, `copytree` or `rmtree` go.
     Recursion,
+    /// `shutil.SpecialFileError`: a copy from or to a named pipe.
+    SpecialFile,
     /// The sandbox itself failed (a trap, a setup error); it cannot be used
     /// again. No Python exception corresponds.
     Sandbox,
@@ -94,6 +96,7 @@ impl ErrorKind {
             ErrorKind::CalledProcess => "subprocess.CalledProcessError",
             ErrorKind::TimeoutExpired => "subprocess.TimeoutExpired",
             ErrorKind::Recursion => "RecursionError",
+            ErrorKind::SpecialFile => "shutil.SpecialFileError",
             ErrorKind::Sandbox => "SandboxError",
         }
     }
@@ -220,6 +223,7 @@ impl From<OsError> for Error {
             WitException::CalledProcessError => ErrorKind::CalledProcess,
             WitException::TimeoutExpired => ErrorKind::TimeoutExpired,
             WitException::RecursionError => ErrorKind::Recursion,
+            WitException::SpecialFileError => ErrorKind::SpecialFile,
         };
         Error(Box::new(Exception {
             kind,

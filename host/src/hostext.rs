@@ -132,7 +132,11 @@ impl Host for State {
         if to.read_only {
             return Err(ErrorCode::ReadOnly);
         }
-        let input = from.dir.open(&from_rel).map_err(|e| code(&e))?.into_std();
+        // Without blocking on a named pipe: only a regular file is copied here.
+        let mut reading = cap_std::fs::OpenOptions::new();
+        reading.read(true);
+        cap_std::fs::OpenOptionsExt::custom_flags(&mut reading, libc::O_NONBLOCK);
+        let input = from.dir.open_with(&from_rel, &reading).map_err(|e| code(&e))?.into_std();
         let meta = input.metadata().map_err(|e| code(&e))?;
         if !meta.is_file() {
             return Err(ErrorCode::Unsupported);

@@ -334,3 +334,24 @@ fn stat_and_fstat_agree_on_every_field() {
     let l = os.lstat("/work/link").unwrap();
     assert_eq!((l.st_mode & 0o170000, l.st_size), (0o120000, 3));
 }
+
+#[test]
+fn named_pipes_are_not_copied_they_are_special_files() {
+    let dir = crate::harness::tempdir();
+    let fifo = std::ffi::CString::new(dir.path().join("pipe").into_os_string().into_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::fs::write(dir.path().join("file"), "x").unwrap();
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    let fifo2 = std::ffi::CString::new(dir.path().join("tree/p").into_os_string().into_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo2.as_ptr(), 0o644) }, 0);
+    let mut os = crate::harness::work_os(dir.path());
+    for (src, dst) in [("/work/pipe", "/work/out"), ("/work/file", "/work/pipe")] {
+        let e = os.copy2(src, dst, true).unwrap_err();
+        let which = if src.ends_with("pipe") { src } else { dst };
+        assert_eq!((e.kind(), e.to_string()), (osbox::ErrorKind::SpecialFile, format!("`{which}` is a named pipe")));
+    }
+    let e = os.copytree("/work/tree", "/work/copy", &osbox::CopytreeOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), osbox::ErrorKind::ShutilError);
+    assert!(e.to_string().contains("`/work/tree/p` is a named pipe"), "{e}");
+    assert!(!dir.path().join("out").exists());
+}

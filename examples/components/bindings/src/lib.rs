@@ -81,6 +81,7 @@ pub fn exception_name(kind: Exception) -> &'static str {
         E::CalledProcessError => "subprocess.CalledProcessError",
         E::TimeoutExpired => "subprocess.TimeoutExpired",
         E::RecursionError => "RecursionError",
+        E::SpecialFileError => "shutil.SpecialFileError",
     }
 }
 
