@@ -141,15 +141,20 @@ fn open_beside(dst: &Fspath) -> Result<(i32, Fspath), OsError> {
 
 /// `shutil.copyfile`, syncing the copy when `sync` (for `move`).
 fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
-    if samefile(src, dst) {
+    // One stat of each end serves both of CPython's checks: _samefile, then
+    // no named pipe (which would block the copy).
+    let (st_src, st_dst) = (<Osbox as Fs>::stat(src.clone(), true), <Osbox as Fs>::stat(dst.clone(), true));
+    if let (Ok(a), Ok(b)) = (&st_src, &st_dst)
+        && a.dev == b.dev
+        && a.ino == b.ino
+    {
         return Err(exception(
             Exception::SameFileError,
             format!("{} and {} are the same file", crate::error::repr(src), crate::error::repr(dst)),
         ));
     }
-    // As CPython: a named pipe would block the copy, so neither end may be one.
-    for p in [src, dst] {
-        if <Osbox as Fs>::stat(p.clone(), true).is_ok_and(|st| st.mode & S_IFMT == 0o010000) {
+    for (p, st) in [(src, &st_src), (dst, &st_dst)] {
+        if st.as_ref().is_ok_and(|st| st.mode & S_IFMT == 0o010000) {
             let shown = match p {
                 Fspath::Text(t) => t.clone(),
                 Fspath::Bytes(_) => crate::error::repr(p),
