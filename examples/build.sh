@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 names=(backup csv-summary deploy health logrotate uploads)
 osbox=${1:-}
 if [ -z "$osbox" ]; then
-    cargo build --release -p osbox
+    cargo build --release -p osbox-cli
     osbox=target/release/osbox
 fi
 cargo build --release --target wasm32-wasip2 --manifest-path examples/components/Cargo.toml

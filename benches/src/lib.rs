@@ -341,7 +341,7 @@ fn build_cli() -> Option<PathBuf> {
     let cargo = std::env::var_os("CARGO")?;
     let release = cfg!(not(debug_assertions));
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "-p", "osbox", "--bin", "osbox"]);
+    cmd.args(["build", "--quiet", "-p", "osbox-cli", "--bin", "osbox"]);
     if release {
         cmd.arg("--release");
     }

@@ -222,7 +222,7 @@ fn ctrl_c_stops_the_sandbox_and_its_children() {
 fn run_gives_a_command_component_the_sandbox_and_its_status() {
     let dir = tempdir();
     std::fs::write(dir.path().join("in.txt"), "granted\n").unwrap();
-    let cmd = env!("OSBOX_TEST_COMMAND_WASM");
+    let cmd = crate::harness::test_command().to_str().unwrap();
     let g = grant(dir.path(), "/d");
     let o = osbox(&["--dir", &g, "--env", "GREETING=hi", "run", cmd, "read", "/d/in.txt"], "");
     assert!(o.status.success(), "{o:?}");
@@ -246,7 +246,7 @@ fn run_gives_a_command_component_the_sandbox_and_its_status() {
 
 #[test]
 fn run_ends_with_the_sandbox_limits_and_refuses_what_is_not_a_command() {
-    let cmd = env!("OSBOX_TEST_COMMAND_WASM");
+    let cmd = crate::harness::test_command().to_str().unwrap();
     let o = osbox(&["--timeout", "0.3", "run", cmd, "spin"], "");
     assert_eq!(o.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&o.stderr).contains("TimeoutError: the sandbox's time limit was reached"), "{o:?}");

@@ -135,3 +135,23 @@ impl wasmtime_wasi::WasiView for Plain {
         wasmtime_wasi::WasiCtxView { ctx: &mut self.ctx, table: &mut self.table }
     }
 }
+
+/// The WASI command the tests run as a sandboxed subprocess and under
+/// `osbox run` (`tests/command`), built for wasm32-wasip2 on first use into
+/// a target directory of the tests' own.
+pub fn test_command() -> &'static Path {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixtures");
+        let status = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["build", "--quiet", "--release", "--target", "wasm32-wasip2", "--package", "osbox-test-command"])
+            .current_dir(repo())
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the test command (tests/command) for wasm32-wasip2 failed");
+        target.join("wasm32-wasip2/release/osbox-test-command.wasm")
+    })
+}

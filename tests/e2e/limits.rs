@@ -40,7 +40,7 @@ fn a_memory_cap_gives_memory_error_and_the_runtime_goes_on() {
 
 #[test]
 fn a_guest_spinning_forever_is_stopped_while_other_sandboxes_go_on() {
-    let program = runtime().program(&std::fs::read(env!("OSBOX_TEST_COMMAND_WASM")).unwrap()).unwrap();
+    let program = runtime().program(&std::fs::read(crate::harness::test_command()).unwrap()).unwrap();
     let spinning = runtime().sandbox().timeout(Duration::from_millis(1500)).build().unwrap();
     let started = Instant::now();
     let spinner = std::thread::spawn(move || spinning.run(&program, &["cmd", "spin"]));

@@ -96,7 +96,7 @@ fn the_sandbox_time_limit_kills_children() {
 fn wasi_commands_run_as_sandboxed_subprocesses() {
     let dir = tempdir();
     std::fs::write(dir.path().join("input.txt"), "from the grant").unwrap();
-    let grant = format!("tool={}", env!("OSBOX_TEST_COMMAND_WASM"));
+    let grant = format!("tool={}", crate::harness::test_command().display());
     let mut os = runtime()
         .sandbox()
         .dir(dir.path(), "/work")

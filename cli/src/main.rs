@@ -1,20 +1,21 @@
 //! The `osbox` command: thin over the library. `call` runs one function,
 //! `exec` speaks the JSON-lines protocol (PROTOCOL.md).
 
-mod cli;
+mod commands;
+mod render;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = commands::Cli::parse();
     // Ctrl-C stops the sandbox and the programs it started, not just osbox.
     let _ = ctrlc::set_handler(|| {
         osbox::kill_children();
         std::process::exit(130);
     });
-    match cli::run(args) {
+    match commands::run(args) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("osbox: {e:#}");

@@ -1,7 +1,5 @@
 //! Command-line arguments and the subcommands.
 
-mod render;
-
 use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,6 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value};
 
 use osbox::{Error, Runtime, Sandbox, SandboxBuilder, exec};
+
+use crate::render;
 
 /// Python's os module in a WebAssembly sandbox: only the granted
 /// directories exist, nothing else of the host is visible.
