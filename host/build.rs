@@ -75,7 +75,9 @@ fn ensure_wasm_target() {
     let sysroot = Command::new(&rustc).args(["--print", "sysroot"]).output().ok();
     let sysroot = sysroot.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
     if !Path::new(&sysroot).join("lib/rustlib/wasm32-wasip2").is_dir() {
-        panic!("the osbox guest is built for wasm32-wasip2, which this toolchain lacks: run `rustup target add wasm32-wasip2`");
+        panic!(
+            "the osbox guest is built for wasm32-wasip2, which this toolchain lacks: run `rustup target add wasm32-wasip2`"
+        );
     }
 }
 

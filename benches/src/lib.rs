@@ -121,7 +121,11 @@ fn ratio(a: Duration, b: Option<Duration>) -> String {
 
 fn show(d: Option<Duration>) -> String {
     d.map_or("-".into(), |d| {
-        if d < Duration::from_millis(1) { format!("{:.1} us", d.as_secs_f64() * 1e6) } else { format!("{:.1} ms", d.as_secs_f64() * 1e3) }
+        if d < Duration::from_millis(1) {
+            format!("{:.1} us", d.as_secs_f64() * 1e6)
+        } else {
+            format!("{:.1} ms", d.as_secs_f64() * 1e3)
+        }
     })
 }
 
@@ -174,7 +178,12 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
         }
     });
     let p = python(w, "os.chdir(d)", &format!("for _ in range({}):\n    os.stat('stat-me')", s.stats));
-    rows.push(Row { case: "stat round trip".into(), osbox: per(o, s.stats), native: Some(per(n, s.stats)), cpython: p.map(|p| per(p, s.stats)) });
+    rows.push(Row {
+        case: "stat round trip".into(),
+        osbox: per(o, s.stats),
+        native: Some(per(n, s.stats)),
+        cpython: p.map(|p| per(p, s.stats)),
+    });
 
     // listdir and scandir of a big directory
     let big = w.join("big");
@@ -255,7 +264,14 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
             f.write_all(&chunk).unwrap();
         }
     });
-    let p = python(w, "os.chdir(d)\nchunk = b'7' * (1 << 20)", &format!("fd = os.open('py.bin', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\nfor _ in range({}):\n    os.write(fd, chunk)\nos.close(fd)", s.file_mib));
+    let p = python(
+        w,
+        "os.chdir(d)\nchunk = b'7' * (1 << 20)",
+        &format!(
+            "fd = os.open('py.bin', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\nfor _ in range({}):\n    os.write(fd, chunk)\nos.close(fd)",
+            s.file_mib
+        ),
+    );
     rows.push(Row { case: format!("write {} MiB", s.file_mib), osbox: o, native: Some(n), cpython: p });
     let o = time(|| {
         let fd = os.open("big.bin", 0, 0).unwrap();
@@ -284,7 +300,11 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
         }
         assert_eq!(total, size);
     });
-    let p = python(w, "os.chdir(d)", "fd = os.open('py.bin', os.O_RDONLY)\nwhile os.read(fd, 1 << 20):\n    pass\nos.close(fd)");
+    let p = python(
+        w,
+        "os.chdir(d)",
+        "fd = os.open('py.bin', os.O_RDONLY)\nwhile os.read(fd, 1 << 20):\n    pass\nos.close(fd)",
+    );
     rows.push(Row { case: format!("read {} MiB", s.file_mib), osbox: o, native: Some(n), cpython: p });
 
     // instantiation, memory per idle sandbox, CLI start
@@ -310,7 +330,8 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
             assert!(out.status.success());
         })
     });
-    let p = python(w, "import subprocess", "subprocess.run(['python3', '-c', 'import os; os.stat(\"/\")'], check=True)");
+    let p =
+        python(w, "import subprocess", "subprocess.run(['python3', '-c', 'import os; os.stat(\"/\")'], check=True)");
     if let Some(o) = o {
         rows.push(Row { case: "CLI start to first result".into(), osbox: o, native: None, cpython: p });
     }
@@ -321,7 +342,10 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
 /// Prints the table.
 pub fn print(report: &Report, mode: &str) {
     println!("osbox speed, {mode} mode, medians of {RUNS} runs");
-    println!("{:<28} {:>11} {:>11} {:>11} {:>12} {:>13}", "case", "osbox", "native", "CPython", "osbox/native", "osbox/CPython");
+    println!(
+        "{:<28} {:>11} {:>11} {:>11} {:>12} {:>13}",
+        "case", "osbox", "native", "CPython", "osbox/native", "osbox/CPython"
+    );
     for r in &report.rows {
         println!(
             "{:<28} {:>11} {:>11} {:>11} {:>12} {:>13}",

@@ -149,8 +149,12 @@ impl SandboxOptions {
             b = b.allow_run(program);
         }
         if let Some(secs) = self.timeout {
-            let limit = std::time::Duration::try_from_secs_f64(secs)
-                .map_err(|_| Error::new(osbox::ErrorKind::Value, format!("--timeout must be a positive number of seconds, not {secs}")))?;
+            let limit = std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
+                Error::new(
+                    osbox::ErrorKind::Value,
+                    format!("--timeout must be a positive number of seconds, not {secs}"),
+                )
+            })?;
             b = b.timeout(limit);
         }
         if let Some(mib) = self.memory {

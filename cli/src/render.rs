@@ -88,7 +88,11 @@ fn branch(listing: &HashMap<String, (Vec<String>, Vec<String>)>, dir: &str, pref
     let entries = dirs.iter().map(|d| (d, true)).chain(files.iter().map(|f| (f, false)));
     for (i, (name, is_dir)) in entries.enumerate() {
         let last = i + 1 == count;
-        out.push_str(&format!("{prefix}{}{name}{}\n", if last { "└── " } else { "├── " }, if is_dir { "/" } else { "" }));
+        out.push_str(&format!(
+            "{prefix}{}{name}{}\n",
+            if last { "└── " } else { "├── " },
+            if is_dir { "/" } else { "" }
+        ));
         if is_dir {
             let child = if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") };
             branch(listing, &child, &format!("{prefix}{}", if last { "    " } else { "│   " }), out);

@@ -93,8 +93,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // On the host: each tenant has exactly its own reports.
     for (t, (dir, _)) in sandboxes.iter().enumerate() {
-        let mut reports: Vec<String> =
-            std::fs::read_dir(dir.join("reports"))?.map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned())).collect::<Result<_, _>>()?;
+        let mut reports: Vec<String> = std::fs::read_dir(dir.join("reports"))?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<_, _>>()?;
         reports.sort();
         let expected: Vec<String> = (0..jobs).filter(|n| n % tenants == t).map(|n| format!("job-{n:04}.txt")).collect();
         assert_eq!(reports, expected, "tenant {t}");

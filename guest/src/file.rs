@@ -5,11 +5,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::error::{os_error, Fail};
+use crate::error::{Fail, os_error};
 use crate::exports::osbox::os::file::{File, Guest, GuestFile};
 use crate::fs::{stat_in, stat_loc};
 use crate::osbox::os::types::{ErrorCode, Fspath, OsError, StatResult};
-use crate::sandbox::{resolve, Loc, Mount};
+use crate::sandbox::{Loc, Mount, resolve};
 use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
 
 /// Linux `open` flags, as `os.O_*` has them on x86-64.
@@ -95,10 +95,9 @@ fn insert(file: Shared) -> Result<i32, Fail> {
 }
 
 fn get(fd: i32) -> Result<Shared, OsError> {
-    TABLE.with(|t| {
-        usize::try_from(fd).ok().and_then(|i| t.borrow().get(i).cloned().flatten())
-    })
-    .ok_or_else(|| os_error(ErrorCode::BadDescriptor, None, None))
+    TABLE
+        .with(|t| usize::try_from(fd).ok().and_then(|i| t.borrow().get(i).cloned().flatten()))
+        .ok_or_else(|| os_error(ErrorCode::BadDescriptor, None, None))
 }
 
 fn bare(f: Fail) -> OsError {
@@ -119,7 +118,15 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
     let loc = resolve(path)?;
     let (mount, rel) = match loc {
         Loc::Virtual { exists: true, .. } if !writable && flags & (O_CREAT | O_TRUNC) == 0 => {
-            return Ok(OpenFile { target: Target::Virtual, offset: 0, readable, writable, append: false, sync: None, is_dir: true });
+            return Ok(OpenFile {
+                target: Target::Virtual,
+                offset: 0,
+                readable,
+                writable,
+                append: false,
+                sync: None,
+                is_dir: true,
+            });
         }
         Loc::Virtual { exists: true, .. } => return Err(ErrorCode::IsDirectory.into()),
         Loc::Virtual { exists: false, .. } if flags & O_CREAT != 0 => return Err(ErrorCode::Access.into()),
@@ -163,7 +170,13 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
     if is_dir && writable {
         return Err(ErrorCode::IsDirectory.into());
     }
-    let sync = if flags & O_SYNC == O_SYNC { Some(true) } else if flags & O_DSYNC != 0 { Some(false) } else { None };
+    let sync = if flags & O_SYNC == O_SYNC {
+        Some(true)
+    } else if flags & O_DSYNC != 0 {
+        Some(false)
+    } else {
+        None
+    };
     Ok(OpenFile {
         target: Target::File { desc, mount },
         offset: 0,

@@ -1,7 +1,7 @@
 //! `os` file-system functions: the current directory, listing, metadata,
 //! creating, removing and renaming.
 
-use crate::error::{os_error, Fail};
+use crate::error::{Fail, os_error};
 use crate::exports::osbox::os::fs::Guest;
 use crate::fspath::like;
 use crate::host;
@@ -9,7 +9,7 @@ use crate::osbox::os::types::{
     DirEntry, ErrorCode, FileType, Fspath, OsError, StatResult, StatvfsResult, WalkItem, WalkStep,
 };
 use crate::posixpath;
-use crate::sandbox::{self, resolve, Loc, Mount};
+use crate::sandbox::{self, Loc, Mount, resolve};
 use crate::wasi::clocks::wall_clock::Datetime;
 use crate::wasi::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode as WasiCode, NewTimestamp, OpenFlags,
@@ -168,7 +168,8 @@ impl Listing {
             Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
             Loc::Real { mount, rel } if rel == "." => Ok(Listing::Real { mount, rel, opened: None }),
             Loc::Real { mount, rel } => {
-                let d = mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)?;
+                let d =
+                    mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)?;
                 Ok(Listing::Real { mount, rel, opened: Some(d) })
             }
         }
@@ -222,10 +223,9 @@ impl Listing {
             Listing::Real { opened: Some(dir), .. } => {
                 dir.metadata_hash_at(PathFlags::empty(), name).map_or(0, |h| h.lower)
             }
-            Listing::Real { mount, rel, opened: None } => mount
-                .dir
-                .metadata_hash_at(PathFlags::empty(), &Self::mount_path(rel, name))
-                .map_or(0, |h| h.lower),
+            Listing::Real { mount, rel, opened: None } => {
+                mount.dir.metadata_hash_at(PathFlags::empty(), &Self::mount_path(rel, name)).map_or(0, |h| h.lower)
+            }
         }
     }
 }
@@ -251,7 +251,8 @@ fn list(path: &Fspath, want_targets: bool, inodes: bool) -> Result<(Listing, Vec
     if let Some(scanned) = host_listing(&loc, inodes) {
         let entries = scanned.map_err(|f| f.on(path))?;
         let Loc::Real { mount, rel } = loc else { unreachable!("host listings are of mounts") };
-        let entries = entries.into_iter().map(|e| (e.name, e.type_, e.target_type, inodes.then_some(e.inode))).collect();
+        let entries =
+            entries.into_iter().map(|e| (e.name, e.type_, e.target_type, inodes.then_some(e.inode))).collect();
         return Ok((Listing::Real { mount, rel, opened: None }, entries));
     }
     let listing = Listing::open(loc).map_err(|f| f.on(path))?;
@@ -398,9 +399,7 @@ fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
     let to = resolve(dst)?;
     match (from, to) {
         (Loc::Virtual { exists: false, .. }, _) => Err(ErrorCode::NoEntry.into()),
-        (Loc::Virtual { .. }, _) | (Loc::Real { .. }, Loc::Virtual { exists: true, .. }) => {
-            Err(ErrorCode::Busy.into())
-        }
+        (Loc::Virtual { .. }, _) | (Loc::Real { .. }, Loc::Virtual { exists: true, .. }) => Err(ErrorCode::Busy.into()),
         (Loc::Real { .. }, Loc::Virtual { exists: false, .. }) => Err(ErrorCode::Access.into()),
         (Loc::Real { rel, .. }, _) | (_, Loc::Real { rel, .. }) if rel == "." => Err(ErrorCode::Busy.into()),
         (Loc::Real { mount: m1, rel: r1 }, Loc::Real { mount: m2, rel: r2 }) => {
@@ -417,7 +416,6 @@ fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
         }
     }
 }
-
 
 /// A two-path call's locations, both beneath mounts; the virtual tree can
 /// hold neither links nor files.
@@ -494,7 +492,12 @@ fn truncate_loc(path: &Fspath, length: i64) -> Result<(), Fail> {
             if mount.dir.stat_at(PathFlags::SYMLINK_FOLLOW, &rel)?.type_ == DescriptorType::Directory {
                 return Err(ErrorCode::IsDirectory.into());
             }
-            let f = mount.changed(mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, &rel, OpenFlags::empty(), DescriptorFlags::WRITE))?;
+            let f = mount.changed(mount.dir.open_at(
+                PathFlags::SYMLINK_FOLLOW,
+                &rel,
+                OpenFlags::empty(),
+                DescriptorFlags::WRITE,
+            ))?;
             mount.changed(f.set_size(length))
         }
     }

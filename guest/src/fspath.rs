@@ -2,7 +2,7 @@
 //! of the answer, and CPython's argument checks (embedded NUL, mixing)
 //! happen here.
 
-use crate::error::{type_error, value_error, Fail};
+use crate::error::{Fail, type_error, value_error};
 use crate::osbox::os::types::{ErrorCode, Fspath, OsError};
 
 impl Fspath {

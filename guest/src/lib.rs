@@ -13,8 +13,8 @@ wit_bindgen::generate!({
 });
 
 mod env;
-pub mod file;
 mod error;
+pub mod file;
 mod fs;
 mod fspath;
 mod host;
@@ -22,10 +22,10 @@ mod path;
 pub mod posixpath;
 mod process;
 mod sandbox;
+mod shutil;
 mod strerror;
 mod system;
 mod tempfile;
-mod shutil;
 
 /// The component: one type implements every exported interface.
 struct Osbox;

@@ -1,7 +1,7 @@
 //! `os.path`: posixpath's pure functions (ported in `posixpath.rs`) with
 //! CPython's argument checks, and the functions that look at the sandbox.
 
-use crate::error::{type_error, value_error, Fail};
+use crate::error::{Fail, type_error, value_error};
 use crate::exports::osbox::os::path::Guest;
 use crate::fs::{is_dir_mode, stat_path};
 use crate::fspath::{common_flavour, like};
@@ -208,8 +208,10 @@ impl Guest for crate::Osbox {
                 Ok(Fspath::Bytes(posixpath::commonprefix(&parts)))
             }
             Some(Fspath::Text(_)) => {
-                let parts: Vec<&str> =
-                    paths.iter().filter_map(|p| if let Fspath::Text(s) = p { Some(s.as_str()) } else { None }).collect();
+                let parts: Vec<&str> = paths
+                    .iter()
+                    .filter_map(|p| if let Fspath::Text(s) = p { Some(s.as_str()) } else { None })
+                    .collect();
                 Ok(Fspath::Text(posixpath::commonprefix_str(&parts)))
             }
         }

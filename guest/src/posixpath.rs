@@ -50,11 +50,7 @@ fn rstrip_slashes(p: &[u8]) -> &[u8] {
 /// nothing but slashes, because then it names the root (`//` included) and
 /// stripping would lose it.
 fn trim_head(head: &[u8]) -> &[u8] {
-    if head.iter().all(|&c| c == SEP) {
-        head
-    } else {
-        rstrip_slashes(head)
-    }
+    if head.iter().all(|&c| c == SEP) { head } else { rstrip_slashes(head) }
 }
 
 /// Path components as `relpath` sees them: `p.split(sep)` minus the empty ones.
@@ -160,8 +156,7 @@ pub fn normpath(p: &[u8]) -> Vec<u8> {
         }
         // `..` survives only where there is nothing to cancel: at the start of
         // a relative path or after other `..`s. At the root it is dropped.
-        let keep =
-            comp != PARDIR || (initial == 0 && comps.is_empty()) || comps.last() == Some(&PARDIR);
+        let keep = comp != PARDIR || (initial == 0 && comps.is_empty()) || comps.last() == Some(&PARDIR);
         if keep {
             comps.push(comp);
         } else {
@@ -178,11 +173,7 @@ pub fn normpath(p: &[u8]) -> Vec<u8> {
 
 /// normpath(join(cwd, p)) when p is relative, else normpath(p) — exactly posixpath.abspath given getcwd()==cwd
 pub fn abspath(p: &[u8], cwd: &[u8]) -> Vec<u8> {
-    if isabs(p) {
-        normpath(p)
-    } else {
-        normpath(&join(cwd, &[p]))
-    }
+    if isabs(p) { normpath(p) } else { normpath(&join(cwd, &[p])) }
 }
 
 /// posixpath.relpath(path, start) with getcwd()==cwd; start None means curdir. Errors: ValueError "no path specified" for empty path.
@@ -196,9 +187,7 @@ pub fn relpath(path: &[u8], start: Option<&[u8]>, cwd: &[u8]) -> Result<Vec<u8>,
     let path_list = nonempty_components(&path_abs);
     let shared = common_prefix_len(&start_list, &path_list);
     let ups = start_list.len() - shared;
-    let rel: Vec<&[u8]> = std::iter::repeat_n(PARDIR, ups)
-        .chain(path_list[shared..].iter().copied())
-        .collect();
+    let rel: Vec<&[u8]> = std::iter::repeat_n(PARDIR, ups).chain(path_list[shared..].iter().copied()).collect();
     if rel.is_empty() {
         return Ok(CURDIR.to_vec());
     }
@@ -233,9 +222,7 @@ pub fn commonpath(paths: &[&[u8]]) -> Result<Vec<u8>, PathError> {
 }
 
 fn commonpath_components(p: &[u8]) -> Vec<&[u8]> {
-    p.split(|&c| c == SEP)
-        .filter(|c| !c.is_empty() && *c != CURDIR)
-        .collect()
+    p.split(|&c| c == SEP).filter(|c| !c.is_empty() && *c != CURDIR).collect()
 }
 
 /// Byte-wise common prefix (bytes semantics); [] gives empty.
@@ -256,11 +243,7 @@ pub fn commonprefix_str(items: &[&str]) -> String {
     let (Some(lo), Some(hi)) = (items.iter().min(), items.iter().max()) else {
         return String::new();
     };
-    let end = lo
-        .char_indices()
-        .zip(hi.chars())
-        .find(|((_, a), b)| a != b)
-        .map_or(lo.len(), |((i, _), _)| i);
+    let end = lo.char_indices().zip(hi.chars()).find(|((_, a), b)| a != b).map_or(lo.len(), |((i, _), _)| i);
     lo[..end].to_owned()
 }
 
@@ -269,10 +252,7 @@ pub fn expanduser(p: &[u8], home: Option<&[u8]>) -> Vec<u8> {
     if p.first() != Some(&b'~') {
         return p.to_vec();
     }
-    let user_end = p[1..]
-        .iter()
-        .position(|&c| c == SEP)
-        .map_or(p.len(), |k| k + 1);
+    let user_end = p[1..].iter().position(|&c| c == SEP).map_or(p.len(), |k| k + 1);
     // `~user` needs the pwd module, which a WASI build of CPython lacks, and
     // without it CPython returns the path unchanged; so does a bare `~` with
     // HOME unset.
@@ -308,23 +288,13 @@ fn var_at(p: &[u8], dollar: usize) -> Option<VarRef> {
     let word_len = p[after..].iter().take_while(|&&c| is_word_byte(c)).count();
     if word_len > 0 {
         let end = after + word_len;
-        return Some(VarRef {
-            start: dollar,
-            end,
-            name_start: after,
-            name_end: end,
-        });
+        return Some(VarRef { start: dollar, end, name_start: after, name_end: end });
     }
     if p.get(after) != Some(&b'{') {
         return None;
     }
     let close = after + 1 + p[after + 1..].iter().position(|&c| c == b'}')?;
-    Some(VarRef {
-        start: dollar,
-        end: close + 1,
-        name_start: after + 1,
-        name_end: close,
-    })
+    Some(VarRef { start: dollar, end: close + 1, name_start: after + 1, name_end: close })
 }
 
 /// `regex.search(p, from)` for the `expandvars` pattern.
@@ -713,11 +683,7 @@ mod tests {
         assert_eq!(dirname(b"b"), b(""));
         for p in ["", "/", "a/b/", "//x//y", "x"] {
             let (h, t) = split(p.as_bytes());
-            assert_eq!(
-                (dirname(p.as_bytes()), basename(p.as_bytes())),
-                (h, t),
-                "{p}"
-            );
+            assert_eq!((dirname(p.as_bytes()), basename(p.as_bytes())), (h, t), "{p}");
         }
     }
 
@@ -805,14 +771,8 @@ mod tests {
 
     #[test]
     fn relpath_of_empty_path_is_value_error() {
-        assert_eq!(
-            rel("", None),
-            Err(PathError::Value("no path specified".into()))
-        );
-        assert_eq!(
-            rel("", Some("/")),
-            Err(PathError::Value("no path specified".into()))
-        );
+        assert_eq!(rel("", None), Err(PathError::Value("no path specified".into())));
+        assert_eq!(rel("", Some("/")), Err(PathError::Value("no path specified".into())));
     }
 
     #[test]
@@ -839,24 +799,9 @@ mod tests {
 
     #[test]
     fn commonpath_errors_mirror_python() {
-        assert_eq!(
-            commonpath(&[]),
-            Err(PathError::Value(
-                "commonpath() arg is an empty sequence".into()
-            ))
-        );
-        assert_eq!(
-            commonpath(&[b"/a", b"a"]),
-            Err(PathError::Value(
-                "Can't mix absolute and relative paths".into()
-            ))
-        );
-        assert_eq!(
-            commonpath(&[b"", b"/"]),
-            Err(PathError::Value(
-                "Can't mix absolute and relative paths".into()
-            ))
-        );
+        assert_eq!(commonpath(&[]), Err(PathError::Value("commonpath() arg is an empty sequence".into())));
+        assert_eq!(commonpath(&[b"/a", b"a"]), Err(PathError::Value("Can't mix absolute and relative paths".into())));
+        assert_eq!(commonpath(&[b"", b"/"]), Err(PathError::Value("Can't mix absolute and relative paths".into())));
     }
 
     #[test]
@@ -960,14 +905,8 @@ mod tests {
     fn repr_str_escapes_non_printable_unicode_by_width() {
         assert_eq!(repr_str("\u{a0}\u{ad}"), "'\\xa0\\xad'");
         assert_eq!(repr_str("\u{200b}\u{200f}"), "'\\u200b\\u200f'");
-        assert_eq!(
-            repr_str("\u{2028}\u{2029}\u{feff}"),
-            "'\\u2028\\u2029\\ufeff'"
-        );
-        assert_eq!(
-            repr_str("\u{3000}\u{e000}\u{378}"),
-            "'\\u3000\\ue000\\u0378'"
-        );
+        assert_eq!(repr_str("\u{2028}\u{2029}\u{feff}"), "'\\u2028\\u2029\\ufeff'");
+        assert_eq!(repr_str("\u{3000}\u{e000}\u{378}"), "'\\u3000\\ue000\\u0378'");
         assert_eq!(repr_str("\u{e0001}\u{10ffff}"), "'\\U000e0001\\U0010ffff'");
     }
 
@@ -987,20 +926,14 @@ mod tests {
 
     #[test]
     fn repr_bytes_escapes_controls_and_high_bytes() {
-        assert_eq!(
-            repr_bytes(b"\\\t\n\r\x00\x1f"),
-            "b'\\\\\\t\\n\\r\\x00\\x1f'"
-        );
+        assert_eq!(repr_bytes(b"\\\t\n\r\x00\x1f"), "b'\\\\\\t\\n\\r\\x00\\x1f'");
         assert_eq!(repr_bytes(b" ~\x7f\x80\xff"), "b' ~\\x7f\\x80\\xff'");
         assert_eq!(repr_bytes("é".as_bytes()), "b'\\xc3\\xa9'");
     }
 
     #[test]
     fn path_error_displays_python_message() {
-        assert_eq!(
-            PathError::Value("no path specified".into()).to_string(),
-            "no path specified"
-        );
+        assert_eq!(PathError::Value("no path specified".into()).to_string(), "no path specified");
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! working directory as a guest path, the environment), the osbox host
 //! checks the policy and runs the program.
 
+use crate::Osbox;
 use crate::error::{os_error, value_error};
 use crate::exports::osbox::os::process::{CompletedProcess, Guest, Output};
 use crate::host;
 use crate::osbox::os::types::{Fspath, OsError};
 use crate::sandbox;
-use crate::Osbox;
 
 /// The error of a refused or failed start, named by the program as CPython
 /// names it (`[Errno 2] No such file or directory: 'prog'`).
@@ -40,7 +40,8 @@ impl Guest for Osbox {
         let cwd = cwd.unwrap_or_else(|| Fspath::Bytes(sandbox::cwd()));
         let cwd_abs = sandbox::absolute(&cwd).map_err(|f| f.on(&cwd))?;
         let env = env.unwrap_or_else(crate::env::process_environment);
-        let timeout_ns = timeout.map(|t| if t.is_nan() || t <= 0.0 { 0 } else { (t * 1e9).min(u64::MAX as f64) as u64 });
+        let timeout_ns =
+            timeout.map(|t| if t.is_nan() || t <= 0.0 { 0 } else { (t * 1e9).min(u64::MAX as f64) as u64 });
         let capture_out = stdout == Output::Capture;
         let capture_err = stderr != Output::Inherit;
         let merge = stderr == Output::IntoStdout;

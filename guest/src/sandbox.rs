@@ -59,7 +59,12 @@ thread_local! {
 /// preopen descriptors answer only path-based calls (Node's
 /// preview2-shim neither stats nor lists a preopen itself).
 pub fn reopen(dir: &Descriptor) -> Result<Descriptor, WasiCode> {
-    dir.open_at(PathFlags::SYMLINK_FOLLOW, ".", crate::wasi::filesystem::types::OpenFlags::DIRECTORY, DescriptorFlags::READ)
+    dir.open_at(
+        PathFlags::SYMLINK_FOLLOW,
+        ".",
+        crate::wasi::filesystem::types::OpenFlags::DIRECTORY,
+        DescriptorFlags::READ,
+    )
 }
 
 /// `dir.read_directory()`, through [`reopen`] where the host cannot list

@@ -6,7 +6,8 @@
 //! failed copy leaves the old content), and `move` syncs what it copied
 //! before it removes the source.
 
-use crate::error::{exception, os_error, Fail};
+use crate::Osbox;
+use crate::error::{Fail, exception, os_error};
 use crate::exports::osbox::os::file::Guest as File;
 use crate::exports::osbox::os::fs::Guest as Fs;
 use crate::exports::osbox::os::path::Guest as Path;
@@ -16,9 +17,8 @@ use crate::fs::is_dir_mode;
 use crate::host;
 use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
 use crate::posixpath::{self, repr_str};
-use crate::sandbox::{self, resolve, Loc, Mount};
+use crate::sandbox::{self, Loc, Mount, resolve};
 use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
-use crate::Osbox;
 
 thread_local! {
     /// The tree operation under way and how many files it has done, for
@@ -556,7 +556,8 @@ fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Option<Fs
             let (s, d) = (String::from_utf8_lossy(src.as_bytes()), String::from_utf8_lossy(dst.as_bytes()));
             return Err(shutil_error(format!("Cannot move a directory '{s}' into itself '{d}'.")));
         }
-        let t = Tree { symlinks: true, ignore: &None, function, ignore_dangling: false, dirs_exist_ok: false, sync: true };
+        let t =
+            Tree { symlinks: true, ignore: &None, function, ignore_dangling: false, dirs_exist_ok: false, sync: true };
         copytree_top(src, &real_dst, &t)?;
         rmtree(src, false)?;
     } else {

@@ -2,17 +2,27 @@
 //! CPython-on-WASI's placeholders and UTC where there is not; the calendar
 //! (`gmtime`, `strftime`) computed here as glibc does in the C locale.
 
+use crate::Osbox;
 use crate::error::{exception, os_error, value_error};
 use crate::exports::osbox::os::system::Guest;
 use crate::host;
 use crate::osbox::os::types::{Exception, OsError, StructTime, UnameResult};
 use crate::wasi::clocks::{monotonic_clock, wall_clock};
-use crate::Osbox;
 
 const DAY: i64 = 86_400;
 const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
 
@@ -342,7 +352,10 @@ mod tests {
             strftime("%a %A %b %B %c|%d %H %I %j %m %M %p %S %U %w %W|%x %X %y %Y %Z %z %%", &t),
             "Sun Sunday Sep September Sun Sep  9 01:46:40 2001|09 01 01 252 09 46 AM 40 36 0 36|09/09/01 01:46:40 01 2001 GMT +0000 %"
         );
-        assert_eq!(strftime("%e %D %F %T %R %G %g %V %u|%Q %k %l %C %h %r %s", &t), " 9 09/09/01 2001-09-09 01:46:40 01:46 2001 01 36 7|%Q  1  1 20 Sep 01:46:40 AM 1000000000");
+        assert_eq!(
+            strftime("%e %D %F %T %R %G %g %V %u|%Q %k %l %C %h %r %s", &t),
+            " 9 09/09/01 2001-09-09 01:46:40 01:46 2001 01 36 7|%Q  1  1 20 Sep 01:46:40 AM 1000000000"
+        );
         assert_eq!(strftime("%c", &at(0)), "Thu Jan  1 00:00:00 1970");
     }
 

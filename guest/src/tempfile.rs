@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use crate::Osbox;
 use crate::error::{os_error_text, type_error};
 use crate::exports::osbox::os::file::Guest as _;
 use crate::exports::osbox::os::fs::Guest as _;
@@ -11,7 +12,6 @@ use crate::fspath::like;
 use crate::osbox::os::types::{ErrorCode, Fspath, OsError};
 use crate::posixpath;
 use crate::sandbox;
-use crate::Osbox;
 
 /// `os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW`.
 const MKSTEMP_FLAGS: i32 = 0o2 | 0o100 | 0o200 | 0o400000;
@@ -101,8 +101,7 @@ fn find_tempdir() -> Result<Vec<u8>, OsError> {
             }
         }
     }
-    let listed: Vec<String> =
-        dirs.iter().map(|d| crate::posixpath::repr_str(&String::from_utf8_lossy(d))).collect();
+    let listed: Vec<String> = dirs.iter().map(|d| crate::posixpath::repr_str(&String::from_utf8_lossy(d))).collect();
     Err(os_error_text(ErrorCode::NoEntry, format!("No usable temporary directory found in [{}]", listed.join(", "))))
 }
 

@@ -4,8 +4,8 @@
 
 use std::io;
 
-use cap_std::fs::{Dir, Permissions};
 use cap_std::fs::PermissionsExt;
+use cap_std::fs::{Dir, Permissions};
 
 use crate::bindings::osbox::os::host::Host;
 use std::time::{Duration, Instant};
@@ -369,7 +369,8 @@ fn stat_name(dir: &Dir, rel: &str, follow: bool) -> Option<Result<FileStatus, Er
     };
     // As wasmtime-wasi's descriptor-stat: times before the epoch are
     // unknown, and the status change time is the birth time, when known.
-    let ns = |t: rustix::fs::StatxTimestamp| if t.tv_sec < 0 { 0 } else { t.tv_sec * 1_000_000_000 + i64::from(t.tv_nsec) };
+    let ns =
+        |t: rustix::fs::StatxTimestamp| if t.tv_sec < 0 { 0 } else { t.tv_sec * 1_000_000_000 + i64::from(t.tv_nsec) };
     let btime = if s.stx_mask & StatxFlags::BTIME.bits() != 0 { ns(s.stx_btime) } else { 0 };
     let dev = rustix::fs::makedev(s.stx_dev_major, s.stx_dev_minor);
     Some(Ok(FileStatus {

@@ -65,7 +65,10 @@ impl Os {
     }
 
     /// Runs a guest call; a trap ends the instance.
-    pub(crate) fn invoke<T>(&mut self, f: impl FnOnce(&bindings::Exports, &mut Store<State>) -> wasmtime::Result<T>) -> Result<T> {
+    pub(crate) fn invoke<T>(
+        &mut self,
+        f: impl FnOnce(&bindings::Exports, &mut Store<State>) -> wasmtime::Result<T>,
+    ) -> Result<T> {
         if let Some((_, why)) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }

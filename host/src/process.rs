@@ -40,8 +40,9 @@ impl Allowed {
             let path = PathBuf::from(file)
                 .canonicalize()
                 .map_err(|e| Error::new(ErrorKind::FileNotFound, format!("cannot allow {spec:?}: {e}")))?;
-            let component = wasmtime::component::Component::from_file(engine, &path)
-                .map_err(|e| Error::new(ErrorKind::Value, format!("cannot allow {spec:?}: not a WASI command: {e:#}")))?;
+            let component = wasmtime::component::Component::from_file(engine, &path).map_err(|e| {
+                Error::new(ErrorKind::Value, format!("cannot allow {spec:?}: not a WASI command: {e:#}"))
+            })?;
             return Ok(Allowed { spec: name.to_string(), name: name.to_string(), path, wasm: Some(component) });
         }
         let found = if spec.contains('/') {
@@ -53,9 +54,9 @@ impl Allowed {
                 .into_iter()
                 .find(|p| is_executable(p))
         };
-        let path = found
-            .and_then(|p| p.canonicalize().ok())
-            .ok_or_else(|| Error::new(ErrorKind::FileNotFound, format!("cannot allow {spec:?}: no such program on the host")))?;
+        let path = found.and_then(|p| p.canonicalize().ok()).ok_or_else(|| {
+            Error::new(ErrorKind::FileNotFound, format!("cannot allow {spec:?}: no such program on the host"))
+        })?;
         let name = spec.rsplit('/').next().unwrap_or(spec).to_string();
         Ok(Allowed { spec: spec.to_string(), name, path, wasm: None })
     }

@@ -9,8 +9,8 @@ use cap_std::ambient_authority;
 use cap_std::fs::Dir;
 use std::time::{Duration, Instant};
 
-use wasmtime::{ResourceLimiter, Store};
 use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -247,10 +247,10 @@ impl Sandbox {
         let linker = &self.runtime.inner().linker;
         let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &program.component, linker)
             .map_err(|e| match e.downcast_ref::<MemoryExceeded>() {
-                Some(_) => Error::from_trap(e),
-                // Imports this sandbox does not provide, or no wasi:cli/run.
-                None => Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")),
-            })?;
+            Some(_) => Error::from_trap(e),
+            // Imports this sandbox does not provide, or no wasi:cli/run.
+            None => Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")),
+        })?;
         match command.wasi_cli_run().call_run(&mut store) {
             Ok(Ok(())) => Ok(0),
             Ok(Err(())) => Ok(1),

@@ -43,7 +43,12 @@ impl Os {
     /// `shutil.copyfile(src, dst, follow_symlinks=...)`. Onto an existing
     /// file the copy is written beside it and renamed into place, so a
     /// failure leaves the old content.
-    pub fn copyfile(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
+    pub fn copyfile(
+        &mut self,
+        src: impl Into<FsPath>,
+        dst: impl Into<FsPath>,
+        follow_symlinks: bool,
+    ) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
         self.call(|g, s| g.shutil(s)?.call_copyfile(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
@@ -124,8 +129,7 @@ impl Os {
         copy_function: CopyFunction,
     ) -> Result<Option<FsPath>> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function.into()))
-            .map(|r| r.map(FsPath::from))
+        self.call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function.into())).map(|r| r.map(FsPath::from))
     }
 
     /// `shutil.which(cmd, mode, path)`.

@@ -101,8 +101,16 @@ pub(crate) fn timeout_expired(cmd: &str, timeout: &str) -> Error {
 /// `subprocess.CalledProcessError(returncode, cmd)`.
 pub(crate) fn called_process_error(cmd: &str, returncode: i32) -> Error {
     const SIGNALS: [(i32, &str); 10] = [
-        (1, "SIGHUP"), (2, "SIGINT"), (3, "SIGQUIT"), (6, "SIGABRT"), (9, "SIGKILL"), (11, "SIGSEGV"),
-        (13, "SIGPIPE"), (14, "SIGALRM"), (15, "SIGTERM"), (10, "SIGUSR1"),
+        (1, "SIGHUP"),
+        (2, "SIGINT"),
+        (3, "SIGQUIT"),
+        (6, "SIGABRT"),
+        (9, "SIGKILL"),
+        (11, "SIGSEGV"),
+        (13, "SIGPIPE"),
+        (14, "SIGALRM"),
+        (15, "SIGTERM"),
+        (10, "SIGUSR1"),
     ];
     let message = if returncode < 0 {
         match SIGNALS.iter().find(|(n, _)| *n == -returncode) {
@@ -138,7 +146,8 @@ impl Os {
                 o.timeout,
             )
         })?;
-        let done = CompletedProcess { args: args.to_vec(), returncode: r.returncode, stdout: r.stdout, stderr: r.stderr };
+        let done =
+            CompletedProcess { args: args.to_vec(), returncode: r.returncode, stdout: r.stdout, stderr: r.stderr };
         Ok((done, r.timed_out))
     }
 

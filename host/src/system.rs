@@ -102,7 +102,13 @@ impl Os {
     /// `os.uname()`, the host's.
     pub fn uname(&mut self) -> Result<Uname> {
         let u = self.invoke(|g, s| g.system(s)?.call_uname(s))?;
-        Ok(Uname { sysname: u.sysname, nodename: u.nodename, release: u.release, version: u.version, machine: u.machine })
+        Ok(Uname {
+            sysname: u.sysname,
+            nodename: u.nodename,
+            release: u.release,
+            version: u.version,
+            machine: u.machine,
+        })
     }
 
     /// `os.urandom(n)`.

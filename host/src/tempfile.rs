@@ -15,7 +15,12 @@ impl Os {
     }
 
     /// `tempfile.mkstemp(suffix, prefix, dir)`: `(fd, absolute path)`.
-    pub fn mkstemp(&mut self, suffix: Option<FsPath>, prefix: Option<FsPath>, dir: Option<FsPath>) -> Result<(i32, FsPath)> {
+    pub fn mkstemp(
+        &mut self,
+        suffix: Option<FsPath>,
+        prefix: Option<FsPath>,
+        dir: Option<FsPath>,
+    ) -> Result<(i32, FsPath)> {
         let (suffix, prefix, dir) = (suffix.map(p), prefix.map(p), dir.map(p));
         self.call(|g, s| g.tempfile(s)?.call_mkstemp(s, suffix.as_ref(), prefix.as_ref(), dir.as_ref()))
             .map(|(fd, path)| (fd, path.into()))

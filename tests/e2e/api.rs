@@ -99,11 +99,20 @@ fn environment_is_exactly_what_was_granted() {
     let dir = tempdir();
     // SAFETY: tests touch only this variable, which no other test reads.
     unsafe { std::env::set_var("OSBOX_TEST_SECRET", "host-only") };
-    let sandbox = runtime().sandbox().dir(dir.path(), "/work").env("A", "1").inherit_env("OSBOX_TEST_MISSING").build().unwrap();
+    let sandbox =
+        runtime().sandbox().dir(dir.path(), "/work").env("A", "1").inherit_env("OSBOX_TEST_MISSING").build().unwrap();
     let mut os = sandbox.os().unwrap();
     assert_eq!(os.environ().unwrap(), [("A".to_string(), "1".to_string())]);
     assert_eq!(os.getenv("OSBOX_TEST_SECRET").unwrap(), None);
-    let granted = runtime().sandbox().inherit_env("OSBOX_TEST_SECRET").build().unwrap().os().unwrap().getenv("OSBOX_TEST_SECRET").unwrap();
+    let granted = runtime()
+        .sandbox()
+        .inherit_env("OSBOX_TEST_SECRET")
+        .build()
+        .unwrap()
+        .os()
+        .unwrap()
+        .getenv("OSBOX_TEST_SECRET")
+        .unwrap();
     assert_eq!(granted.as_deref(), Some("host-only"));
 }
 
@@ -135,7 +144,8 @@ fn sandboxes_run_concurrently_on_threads() {
         }
     });
     for (i, d) in dirs.iter().enumerate() {
-        let names: Vec<_> = std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
         assert_eq!(names, [format!("t{i}")], "no cross-talk between sandboxes");
     }
 }
@@ -182,7 +192,8 @@ fn cwd_defaults_to_the_first_grant_and_follows_the_option() {
     std::fs::create_dir(b.path().join("in")).unwrap();
     let mut os = runtime().sandbox().dir(a.path(), "/a").dir(b.path(), "/b").build().unwrap().os().unwrap();
     assert_eq!(os.getcwd().unwrap(), "/a");
-    let mut os = runtime().sandbox().dir(a.path(), "/a").dir(b.path(), "/b").cwd("/b/in").build().unwrap().os().unwrap();
+    let mut os =
+        runtime().sandbox().dir(a.path(), "/a").dir(b.path(), "/b").cwd("/b/in").build().unwrap().os().unwrap();
     assert_eq!(os.getcwd().unwrap(), "/b/in");
     assert_eq!(os.path().abspath("x").unwrap(), "/b/in/x");
     let mut os = runtime().sandbox().build().unwrap().os().unwrap();
@@ -194,7 +205,8 @@ fn cwd_defaults_to_the_first_grant_and_follows_the_option() {
 fn nested_mounts_resolve_to_the_longest() {
     let (outer, inner) = (tempdir(), tempdir());
     std::fs::write(inner.path().join("mark"), "").unwrap();
-    let mut os = runtime().sandbox().dir(outer.path(), "/data").dir(inner.path(), "/data/in").build().unwrap().os().unwrap();
+    let mut os =
+        runtime().sandbox().dir(outer.path(), "/data").dir(inner.path(), "/data/in").build().unwrap().os().unwrap();
     assert!(os.path().isfile("/data/in/mark").unwrap());
     assert!(os.path().ismount("/data/in").unwrap());
     let mut roots = os.listdir("/").unwrap();
@@ -210,11 +222,8 @@ fn component_imports_are_declared_in_the_os_world() {
     let component = wasmtime::component::Component::new(&engine, osbox::Guest::Full.bytes()).unwrap();
     let world = std::fs::read_to_string(crate::harness::repo().join("wit/worlds.wit")).unwrap();
     let os_world = &world[world.find("world os").unwrap()..world.find("world consumer").unwrap()];
-    let declared: Vec<&str> = os_world
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("import "))
-        .map(|l| l.trim_end_matches(';'))
-        .collect();
+    let declared: Vec<&str> =
+        os_world.lines().filter_map(|l| l.trim().strip_prefix("import ")).map(|l| l.trim_end_matches(';')).collect();
     let imports: Vec<String> = component.component_type().imports(&engine).map(|(name, _)| name.to_string()).collect();
     assert!(imports.iter().any(|i| i.starts_with("wasi:filesystem/types@0.2.")), "{imports:?}");
     for import in &imports {
@@ -223,7 +232,8 @@ fn component_imports_are_declared_in_the_os_world() {
         let ok = declared.iter().any(|d| {
             let (div, dver) = d.split_once('@').unwrap_or((d, ""));
             let ours = if div.contains(':') { div.to_string() } else { format!("osbox:os/{div}") };
-            ours == iface && (dver.is_empty() || dver.rsplit_once('.').map(|v| v.0) == version.rsplit_once('.').map(|v| v.0))
+            ours == iface
+                && (dver.is_empty() || dver.rsplit_once('.').map(|v| v.0) == version.rsplit_once('.').map(|v| v.0))
         });
         assert!(ok, "the component imports {import}, which the os world does not declare: {declared:?}");
     }
@@ -246,7 +256,8 @@ fn scandir_inodes_are_the_st_ino_of_lstat() {
     assert_eq!(seen.len(), 4, "distinct files, distinct inodes");
     // A hard link is the same file: the same inode either way.
     std::fs::hard_link(dir.path().join("f"), dir.path().join("h")).unwrap();
-    let by_name = |os: &mut osbox::Os, n: &str| os.scandir("/work").unwrap().into_iter().find(|e| e.name == n).unwrap().inode();
+    let by_name =
+        |os: &mut osbox::Os, n: &str| os.scandir("/work").unwrap().into_iter().find(|e| e.name == n).unwrap().inode();
     assert_eq!(by_name(&mut os, "h"), by_name(&mut os, "f"));
 }
 
@@ -324,7 +335,12 @@ fn stat_and_fstat_agree_on_every_field() {
     std::os::unix::fs::symlink("top", dir.path().join("link")).unwrap();
     let mut os = crate::harness::work_os(dir.path());
     // A name in the grant's root, a deeper path, a link followed, a directory.
-    for (path, opened) in [("/work/top", "/work/top"), ("/work/sub/deep", "/work/sub/deep"), ("/work/link", "/work/top"), ("/work/sub", "/work/sub")] {
+    for (path, opened) in [
+        ("/work/top", "/work/top"),
+        ("/work/sub/deep", "/work/sub/deep"),
+        ("/work/link", "/work/top"),
+        ("/work/sub", "/work/sub"),
+    ] {
         let st = os.stat(path).unwrap();
         let fd = os.open(opened, 0, 0).unwrap();
         let fst = os.fstat(fd).unwrap();

@@ -33,9 +33,12 @@ fn exec_answers_the_protocol_example_session_exactly() {
     let out = osbox(
         &["--dir", &grant(dir.path(), "/work"), "exec"],
         concat!(
-            r#"{"call":"os.makedirs","args":["a/b"]}"#, "\n",
-            r#"{"call":"os.listdir","args":["a"]}"#, "\n",
-            r#"{"call":"os.rmdir","args":["a"]}"#, "\n",
+            r#"{"call":"os.makedirs","args":["a/b"]}"#,
+            "\n",
+            r#"{"call":"os.listdir","args":["a"]}"#,
+            "\n",
+            r#"{"call":"os.rmdir","args":["a"]}"#,
+            "\n",
         ),
     );
     assert!(out.status.success());
@@ -52,7 +55,10 @@ fn exec_answers_the_protocol_example_session_exactly() {
 #[test]
 fn exec_skips_blank_lines_and_survives_bad_ones() {
     let dir = tempdir();
-    let out = osbox(&["--dir", &grant(dir.path(), "/work"), "exec", "-"], "\n{not json\n[1]\n\n{\"id\":9,\"call\":\"os.getcwd\"}\n");
+    let out = osbox(
+        &["--dir", &grant(dir.path(), "/work"), "exec", "-"],
+        "\n{not json\n[1]\n\n{\"id\":9,\"call\":\"os.getcwd\"}\n",
+    );
     assert!(out.status.success());
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -89,14 +95,20 @@ fn state_carries_across_lines() {
         &["--dir", &grant(dir.path(), "/work"), "--env", "A=1", "exec"],
         "{\"call\":\"os.chdir\",\"args\":[\"sub\"]}\n{\"call\":\"os.environ.__setitem__\",\"args\":[\"B\",\"2\"]}\n{\"call\":\"os.getcwd\"}\n{\"call\":\"os.environ\"}\n",
     );
-    assert_eq!(stdout(&out), "{\"ok\":null}\n{\"ok\":null}\n{\"ok\":\"/work/sub\"}\n{\"ok\":{\"A\":\"1\",\"B\":\"2\"}}\n");
+    assert_eq!(
+        stdout(&out),
+        "{\"ok\":null}\n{\"ok\":null}\n{\"ok\":\"/work/sub\"}\n{\"ok\":{\"A\":\"1\",\"B\":\"2\"}}\n"
+    );
 }
 
 #[test]
 fn call_stat_of_a_missing_path_fails_with_the_python_message() {
     let out = osbox(&["call", "os.stat", "/work/nope"], "");
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "FileNotFoundError: [Errno 2] No such file or directory: '/work/nope'\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "FileNotFoundError: [Errno 2] No such file or directory: '/work/nope'\n"
+    );
     assert!(out.stdout.is_empty());
 }
 
@@ -122,7 +134,10 @@ fn call_parses_json_arguments_and_prints_json_on_request() {
     assert_eq!(stdout(&out), "{\"ok\":[\"/work/x\",\"y\"]}\n");
     let out = osbox(&["--dir", &g, "call", "os.path.join", "a", "1"], "");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("TypeError: expected str, bytes or os.PathLike object, not int"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("TypeError: expected str, bytes or os.PathLike object, not int")
+    );
     let out = osbox(&["--dir", &g, "call", "os.scandir", "/work"], "");
     assert!(stdout(&out).starts_with("NAME  TYPE   INODE\nx     dir  "), "{}", stdout(&out));
     let out = osbox(&["--dir", &g, "call", "os.stat", "/work/x"], "");
@@ -152,7 +167,8 @@ fn warm_start_reuses_the_compiled_guest() {
     assert_eq!(entries.len(), 1, "one compiled guest in the cache");
     let before = entries[0].metadata().unwrap().modified().unwrap();
     assert_eq!(run().stdout, b"/\n");
-    let after = std::fs::read_dir(cache.path()).unwrap().flatten().next().unwrap().metadata().unwrap().modified().unwrap();
+    let after =
+        std::fs::read_dir(cache.path()).unwrap().flatten().next().unwrap().metadata().unwrap().modified().unwrap();
     assert_eq!(before, after, "the second run read the cache instead of rewriting it");
 }
 
@@ -204,7 +220,11 @@ fn ctrl_c_stops_the_sandbox_and_its_children() {
         .spawn()
         .unwrap();
     let running = || {
-        Command::new("pgrep").args(["-f", &format!("sleep {marker}")]).output().map(|o| !o.stdout.is_empty()).unwrap_or(false)
+        Command::new("pgrep")
+            .args(["-f", &format!("sleep {marker}")])
+            .output()
+            .map(|o| !o.stdout.is_empty())
+            .unwrap_or(false)
     };
     let started = std::time::Instant::now();
     while !running() && started.elapsed() < std::time::Duration::from_secs(10) {
@@ -252,7 +272,10 @@ fn run_ends_with_the_sandbox_limits_and_refuses_what_is_not_a_command() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("TimeoutError: the sandbox's time limit was reached"), "{o:?}");
     let o = osbox(&["--memory", "1", "run", cmd, "hello"], "");
     assert_eq!(o.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("MemoryError: the sandbox's memory cap (1 MiB) was reached"), "{o:?}");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("MemoryError: the sandbox's memory cap (1 MiB) was reached"),
+        "{o:?}"
+    );
 
     let dir = tempdir();
     let junk = dir.path().join("junk.wasm");

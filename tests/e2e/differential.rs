@@ -62,12 +62,15 @@ pub fn load_cases() -> Vec<Case> {
             if line.trim().is_empty() || line.starts_with("//") {
                 continue;
             }
-            let v: Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), n + 1));
+            let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), n + 1));
             if v.get("case").is_some() {
                 cases.push(Case::from_header(&v));
             } else {
-                cases.last_mut().unwrap_or_else(|| panic!("{}: request before any case", file.display())).requests.push(v);
+                cases
+                    .last_mut()
+                    .unwrap_or_else(|| panic!("{}: request before any case", file.display()))
+                    .requests
+                    .push(v);
             }
         }
     }
@@ -243,7 +246,11 @@ fn replace_in(v: &Value, from: &str, to: &str) -> Value {
 fn module(call: &str) -> &str {
     if call.is_empty() {
         "(bad request)"
-    } else if call.starts_with("os.path.") { "os.path" } else { call.rsplit_once('.').map_or(call, |(m, _)| m) }
+    } else if call.starts_with("os.path.") {
+        "os.path"
+    } else {
+        call.rsplit_once('.').map_or(call, |(m, _)| m)
+    }
 }
 
 /// Runs a case on both sides; the failures, each with what was asked and
@@ -280,7 +287,8 @@ pub fn compare(case: &Case, counts: &mut BTreeMap<String, (usize, usize)>) -> Ve
             failures.push(format!("case {}: {req}\n  cpython: {exp}\n  osbox:   {act}", case.name));
         }
     }
-    let rename = |tree: BTreeMap<std::path::PathBuf, crate::harness::Node>, pick: fn(&(String, String, String)) -> &String| {
+    let rename = |tree: BTreeMap<std::path::PathBuf, crate::harness::Node>,
+                  pick: fn(&(String, String, String)) -> &String| {
         tree.into_iter()
             .map(|(path, node)| {
                 let mut text = path.to_string_lossy().into_owned();
@@ -317,10 +325,57 @@ fn hand_written_cases_agree_with_cpython() {
 
 /// Tricky path strings: empty, slashes, dots, dotfiles, unicode, `~` and `$`.
 const GRID: &[&str] = &[
-    "", "/", "//", "///", ".", "..", "./", "../", "a", "a/", "a//", "/a", "//a", "///a", "a/b", "a/b/", "/a/b",
-    "a/./b", "a/../b", "../a", "a/..", "/..", "/../a", "//a//b//", ".bashrc", "a/.bashrc", "...", "a.", "a...",
-    ".a.b", "foo.tar.gz", "/a/b.c/", "a.b/c", "é", "dir/ü.txt", "日本/語", "~", "~/x", "~user/x", "$HOME/x",
-    "${FOO}bar", "$FOObar", "${FOO", "$$", "x/$FOO/y", "a b", " ", "a\tb", "'q'", "\"dq\"", "a\\b",
+    "",
+    "/",
+    "//",
+    "///",
+    ".",
+    "..",
+    "./",
+    "../",
+    "a",
+    "a/",
+    "a//",
+    "/a",
+    "//a",
+    "///a",
+    "a/b",
+    "a/b/",
+    "/a/b",
+    "a/./b",
+    "a/../b",
+    "../a",
+    "a/..",
+    "/..",
+    "/../a",
+    "//a//b//",
+    ".bashrc",
+    "a/.bashrc",
+    "...",
+    "a.",
+    "a...",
+    ".a.b",
+    "foo.tar.gz",
+    "/a/b.c/",
+    "a.b/c",
+    "é",
+    "dir/ü.txt",
+    "日本/語",
+    "~",
+    "~/x",
+    "~user/x",
+    "$HOME/x",
+    "${FOO}bar",
+    "$FOObar",
+    "${FOO",
+    "$$",
+    "x/$FOO/y",
+    "a b",
+    " ",
+    "a\tb",
+    "'q'",
+    "\"dq\"",
+    "a\\b",
 ];
 
 fn grid_requests() -> Vec<Value> {
@@ -330,10 +385,24 @@ fn grid_requests() -> Vec<Value> {
     };
     let mut reqs = Vec::new();
     let one = [
-        "os.path.basename", "os.path.dirname", "os.path.split", "os.path.splitext", "os.path.splitdrive",
-        "os.path.normpath", "os.path.normcase", "os.path.isabs", "os.path.abspath", "os.path.expanduser",
-        "os.path.expandvars", "os.path.exists", "os.path.lexists", "os.path.isdir", "os.path.isfile",
-        "os.path.islink", "os.path.realpath", "os.path.relpath",
+        "os.path.basename",
+        "os.path.dirname",
+        "os.path.split",
+        "os.path.splitext",
+        "os.path.splitdrive",
+        "os.path.normpath",
+        "os.path.normcase",
+        "os.path.isabs",
+        "os.path.abspath",
+        "os.path.expanduser",
+        "os.path.expandvars",
+        "os.path.exists",
+        "os.path.lexists",
+        "os.path.isdir",
+        "os.path.isfile",
+        "os.path.islink",
+        "os.path.realpath",
+        "os.path.relpath",
     ];
     for s in GRID {
         for f in one {

@@ -27,7 +27,8 @@ fn load(outside: &Path) -> Vec<Attack> {
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with("//"))
         .map(|l| {
-            let l = l.replace("$OUTSIDE", &outside.display().to_string()).replace("$LONG", &long).replace("$DEEP", &deep);
+            let l =
+                l.replace("$OUTSIDE", &outside.display().to_string()).replace("$LONG", &long).replace("$DEEP", &deep);
             let v: Value = serde_json::from_str(&l).unwrap_or_else(|e| panic!("{e}: {l}"));
             Attack {
                 name: v["attack"].as_str().unwrap_or_default().to_string(),
@@ -191,7 +192,12 @@ fn every_attack_is_refused_and_nothing_outside_is_touched() {
             let before = f.protected();
             let answers = if route == "api" { through_api(&f, &attack.calls) } else { through_exec(&f, &attack.calls) };
             if answers.len() != attack.expect.len() {
-                failures.push(format!("{} ({route}): {} answers for {} calls: {answers:?}", attack.name, answers.len(), attack.calls.len()));
+                failures.push(format!(
+                    "{} ({route}): {} answers for {} calls: {answers:?}",
+                    attack.name,
+                    answers.len(),
+                    attack.calls.len()
+                ));
                 continue;
             }
             for (want, got) in attack.expect.iter().zip(&answers) {

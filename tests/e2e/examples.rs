@@ -42,7 +42,8 @@ fn composed() -> &'static Path {
         std::fs::create_dir_all(&out).unwrap();
         for name in NAMES {
             let consumer = built.join(format!("{name}.wasm"));
-            for (flag, file) in [(None, format!("{name}.wasm")), (Some("--portable"), format!("{name}.portable.wasm"))] {
+            for (flag, file) in [(None, format!("{name}.wasm")), (Some("--portable"), format!("{name}.portable.wasm"))]
+            {
                 let mut cmd = Command::new(env!("CARGO_BIN_EXE_osbox"));
                 cmd.arg("compose").arg(&consumer).arg("-o").arg(out.join(&file)).args(flag);
                 let o = cmd.output().unwrap();
@@ -197,7 +198,11 @@ fn composed_components_import_what_their_host_provides() {
             let imports: Vec<String> = c.component_type().imports(&engine).map(|(n, _)| n.to_string()).collect();
             assert!(imports.iter().all(|i| i.starts_with("wasi:") || i.starts_with("osbox:os/")), "{imports:?}");
             assert!(!imports.iter().any(|i| i.starts_with("osbox:os/fs")), "the surface is inside: {imports:?}");
-            assert_eq!(imports.iter().any(|i| i.starts_with("osbox:os/host")), host_import, "{name}{suffix}: {imports:?}");
+            assert_eq!(
+                imports.iter().any(|i| i.starts_with("osbox:os/host")),
+                host_import,
+                "{name}{suffix}: {imports:?}"
+            );
             let exports: Vec<String> = c.component_type().exports(&engine).map(|(n, _)| n.to_string()).collect();
             assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@")), "{exports:?}");
         }
@@ -218,20 +223,33 @@ fn backup_copies_a_tree_into_a_stamped_directory() {
 
         let r = run(host, "backup", &job(d, &["/d/app", "/d/backups"]));
         assert!(r.ok, "{host:?}: {r:?}");
-        for line in ["copied a.txt (6 bytes)", "copied link (5 bytes)", "copied sub/b.txt (5 bytes)", "backed up 3 files, 16 bytes"] {
+        for line in [
+            "copied a.txt (6 bytes)",
+            "copied link (5 bytes)",
+            "copied sub/b.txt (5 bytes)",
+            "backed up 3 files, 16 bytes",
+        ] {
             assert!(r.stdout.contains(line), "{host:?} {line:?}: {}", r.stdout);
         }
         let made: Vec<_> = std::fs::read_dir(d.join("backups")).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(made.len(), 1, "{host:?}");
         let stamp = made[0].file_name().unwrap().to_str().unwrap().strip_prefix("backup_").unwrap().to_string();
-        assert!(stamp.len() == 15 && stamp.as_bytes()[8] == b'_' && stamp.replace('_', "").bytes().all(|b| b.is_ascii_digit()), "{stamp}");
+        assert!(
+            stamp.len() == 15
+                && stamp.as_bytes()[8] == b'_'
+                && stamp.replace('_', "").bytes().all(|b| b.is_ascii_digit()),
+            "{stamp}"
+        );
         assert_eq!(snapshot(&made[0]), snapshot(&d.join("app")), "{host:?}: the copy is the tree, links as links");
         let copied = std::fs::metadata(made[0].join("a.txt")).unwrap().modified().unwrap();
         assert_eq!(copied, old, "{host:?}: copy2 keeps the mtime");
 
         let r = run(host, "backup", &job(d, &["/d/missing", "/d/backups"]));
         assert!(!r.ok, "{host:?}");
-        assert!(r.stderr.contains("FileNotFoundError: [Errno 2] No such file or directory: '/d/missing'"), "{host:?}: {r:?}");
+        assert!(
+            r.stderr.contains("FileNotFoundError: [Errno 2] No such file or directory: '/d/missing'"),
+            "{host:?}: {r:?}"
+        );
     }
 }
 
@@ -248,7 +266,10 @@ total: 1 files, 3 rows
     for host in HOSTS {
         let dir = tempdir();
         let d = dir.path();
-        write(&d.join("data/sales.csv"), "region,amount,note\r\nnorth,10,\"a, b\"\r\nsouth,20.5,x\r\nnorth,30,\"say \"\"hi\"\"\"\r\n");
+        write(
+            &d.join("data/sales.csv"),
+            "region,amount,note\r\nnorth,10,\"a, b\"\r\nsouth,20.5,x\r\nnorth,30,\"say \"\"hi\"\"\"\r\n",
+        );
         write(&d.join("data/bad.csv"), "a,b\n1,2\n3\n");
         write(&d.join("data/notes.txt"), "not a csv");
         write(&d.join("data/summary.txt"), "old summary");
@@ -284,20 +305,30 @@ fn deploy_makes_a_release_current_with_permissions_and_settings() {
         assert!(r.ok, "{host:?}: {r:?}");
         let release = d.join("site/releases/1.2.3");
         assert_eq!(std::fs::read_link(d.join("site/current")).unwrap(), Path::new("releases/1.2.3"), "{host:?}");
-        assert_eq!(std::fs::read_to_string(release.join(".deploy.env")).unwrap(), "DEPLOY_ENV=staging\nAPP_VERSION=1.2.3\n");
+        assert_eq!(
+            std::fs::read_to_string(release.join(".deploy.env")).unwrap(),
+            "DEPLOY_ENV=staging\nAPP_VERSION=1.2.3\n"
+        );
         assert_eq!(std::fs::read_to_string(release.join("bin/run")).unwrap(), "#!/bin/sh\n");
         assert!(!release.join("cache.pyc").exists(), "{host:?}: ignored patterns are not deployed");
         if host.full() {
             assert_eq!((mode(&release.join("bin/run")), mode(&release.join("config.ini"))), (0o755, 0o644), "{host:?}");
             assert!(r.stdout.contains("permissions: files 644, bin/ 755, directories 755"), "{}", r.stdout);
         } else {
-            assert!(r.stdout.contains("permissions: not set, this host has no chmod ([Errno 38] Function not implemented"), "{host:?}: {}", r.stdout);
+            assert!(
+                r.stdout.contains("permissions: not set, this host has no chmod ([Errno 38] Function not implemented"),
+                "{host:?}: {}",
+                r.stdout
+            );
         }
 
         // The same version again is refused, and changes nothing.
         let before = snapshot(&d.join("site"));
         let r = run(host, "deploy", &Job { env: &env, ..job(d, &["/d/app", "/d/site"]) });
-        assert!(!r.ok && r.stderr.contains("FileExistsError: [Errno 17] File exists: '/d/site/releases/1.2.3'"), "{host:?}: {r:?}");
+        assert!(
+            !r.ok && r.stderr.contains("FileExistsError: [Errno 17] File exists: '/d/site/releases/1.2.3'"),
+            "{host:?}: {r:?}"
+        );
         assert_eq!(snapshot(&d.join("site")), before, "{host:?}");
 
         // Newer versions; two kept.
@@ -306,7 +337,8 @@ fn deploy_makes_a_release_current_with_permissions_and_settings() {
             let r = run(host, "deploy", &Job { env: &env, ..job(d, &["/d/app", "/d/site"]) });
             assert!(r.ok, "{host:?} {v}: {r:?}");
         }
-        let mut releases: Vec<_> = std::fs::read_dir(d.join("site/releases")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let mut releases: Vec<_> =
+            std::fs::read_dir(d.join("site/releases")).unwrap().map(|e| e.unwrap().file_name()).collect();
         releases.sort();
         assert_eq!(releases, ["2.0", "3.0"], "{host:?}");
         assert_eq!(std::fs::read_link(d.join("site/current")).unwrap(), Path::new("releases/3.0"));
@@ -335,13 +367,22 @@ fn health_reports_disk_and_directories() {
             assert!(lines[1].starts_with("OK   disk: ") || lines[1].starts_with("WARN disk: "), "{}", lines[1]);
             assert!(lines[1].contains("% free, minimum 10%"), "{}", lines[1]);
         } else {
-            assert!(lines[1].starts_with("---- disk: unknown on this host ([Errno 38] Function not implemented"), "{}", lines[1]);
+            assert!(
+                lines[1].starts_with("---- disk: unknown on this host ([Errno 38] Function not implemented"),
+                "{}",
+                lines[1]
+            );
         }
-        assert!(lines[2].starts_with("OK   logs: 2 files, 1 directories, 14 B, largest a.log (10 B), newest change "), "{host:?}: {}", lines[2]);
+        assert!(
+            lines[2].starts_with("OK   logs: 2 files, 1 directories, 14 B, largest a.log (10 B), newest change "),
+            "{host:?}: {}",
+            lines[2]
+        );
         assert!(lines[3].starts_with("OK   data: 1 files, 0 directories, 1 B, largest x (1 B)"), "{}", lines[3]);
         assert_eq!(&lines[4..], ["WARN empty: empty", "FAIL missing: missing", "problems found"], "{host:?}");
 
-        let r = run(host, "health", &Job { env: &[("HEALTH_MIN_FREE_PCT", "0")], ..job(d, &["/d/srv", "logs", "data"]) });
+        let r =
+            run(host, "health", &Job { env: &[("HEALTH_MIN_FREE_PCT", "0")], ..job(d, &["/d/srv", "logs", "data"]) });
         assert!(r.ok && r.stdout.ends_with("healthy\n"), "{host:?}: {r:?}");
     }
 }
@@ -358,9 +399,15 @@ fn logrotate_shifts_numbered_logs_and_drops_the_oldest() {
         write(&d.join("logs/small.log"), "small");
         let r = run(host, "logrotate", &job(d, &["/d/logs", "1000", "3"]));
         assert!(r.ok, "{host:?}: {r:?}");
-        assert_eq!(r.stdout, "rotated app.log (3000 bytes) -> app.log.1\nkept small.log (5 bytes)\n1 rotated, 1 kept\n");
+        assert_eq!(
+            r.stdout,
+            "rotated app.log (3000 bytes) -> app.log.1\nkept small.log (5 bytes)\n1 rotated, 1 kept\n"
+        );
         let read = |n: &str| std::fs::read_to_string(d.join("logs").join(n)).unwrap();
-        assert_eq!([read("app.log"), read("app.log.1"), read("app.log.2"), read("app.log.3")], ["", &big, "one", "two"]);
+        assert_eq!(
+            [read("app.log"), read("app.log.1"), read("app.log.2"), read("app.log.3")],
+            ["", &big, "one", "two"]
+        );
 
         write(&d.join("logs/app.log"), &"y".repeat(2000));
         let r = run(host, "logrotate", &job(d, &["/d/logs", "1000", "3"]));
@@ -369,7 +416,10 @@ fn logrotate_shifts_numbered_logs_and_drops_the_oldest() {
         assert!(!d.join("logs/app.log.4").exists());
 
         let r = run(host, "logrotate", &job(d, &["/d/nowhere"]));
-        assert!(!r.ok && r.stderr.contains("FileNotFoundError: [Errno 2] No such file or directory: '/d/nowhere'"), "{r:?}");
+        assert!(
+            !r.ok && r.stderr.contains("FileNotFoundError: [Errno 2] No such file or directory: '/d/nowhere'"),
+            "{r:?}"
+        );
     }
 }
 
@@ -381,7 +431,8 @@ fn uploads_stores_safe_names_and_rejects_traversal() {
         std::fs::create_dir_all(d.join("up")).unwrap();
         std::fs::create_dir_all(d.join("outside")).unwrap();
         std::os::unix::fs::symlink("../outside", d.join("up/out")).unwrap();
-        let store = |name: &str, data: &[u8]| run(host, "uploads", &Job { stdin: data, ..job(d, &["/d/up", "store", name]) });
+        let store =
+            |name: &str, data: &[u8]| run(host, "uploads", &Job { stdin: data, ..job(d, &["/d/up", "store", name]) });
 
         let r = store("reports/2026/q1.txt", b"quarter one\n");
         assert!(r.ok && r.stdout == "stored reports/2026/q1.txt (12 bytes)\n", "{host:?}: {r:?}");

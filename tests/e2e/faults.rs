@@ -109,6 +109,9 @@ fn writes_on_a_full_disk_fail_with_enospc() {
             Err(e) => break e,
         }
     };
-    assert_eq!((err.kind(), err.errno(), err.message()), (ErrorKind::OsError, Some(28), "[Errno 28] No space left on device"));
+    assert_eq!(
+        (err.kind(), err.errno(), err.message()),
+        (ErrorKind::OsError, Some(28), "[Errno 28] No space left on device")
+    );
     os.close(fd).unwrap();
 }

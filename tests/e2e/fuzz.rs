@@ -88,8 +88,9 @@ fn arbitrary_lines_get_a_response_and_never_end_the_instance() {
         assert!(osbox::exec::handle_line(&mut os, line).is_some(), "{line:?} got no response");
         assert!(os.died().is_none(), "{line:?} ended the instance");
     }
-    let mutated = (proptest::sample::select(kept.clone()), proptest::sample::select(kept), any::<u8>(), any::<usize>(), ".{0,6}")
-        .prop_map(|(a, b, how, at, noise)| mutate(&a, &b, how, at, &noise));
+    let mutated =
+        (proptest::sample::select(kept.clone()), proptest::sample::select(kept), any::<u8>(), any::<usize>(), ".{0,6}")
+            .prop_map(|(a, b, how, at, noise)| mutate(&a, &b, how, at, &noise));
     let lines = prop_oneof![".{0,40}", value().prop_map(|v| v.to_string()), Just("{\"call\":".to_string()), mutated];
     runner(400)
         .run(&lines, |line| {
@@ -127,15 +128,30 @@ fn every_callable_with_arbitrary_arguments_answers_without_a_trap() {
 
 /// The pure os.path functions of one argument.
 const ONE: [&str; 10] = [
-    "os.path.basename", "os.path.dirname", "os.path.split", "os.path.splitext", "os.path.normpath",
-    "os.path.normcase", "os.path.isabs", "os.path.expandvars", "os.path.expanduser", "os.path.splitdrive",
+    "os.path.basename",
+    "os.path.dirname",
+    "os.path.split",
+    "os.path.splitext",
+    "os.path.normpath",
+    "os.path.normcase",
+    "os.path.isabs",
+    "os.path.expandvars",
+    "os.path.expanduser",
+    "os.path.splitdrive",
 ];
 
 #[test]
 fn path_functions_on_the_kept_corpus_and_its_mutations_agree_with_cpython() {
-    let kept: Vec<String> = corpus("paths.txt").iter().map(|l| serde_json::from_str(l).expect("a JSON string")).collect();
+    let kept: Vec<String> =
+        corpus("paths.txt").iter().map(|l| serde_json::from_str(l).expect("a JSON string")).collect();
     let mut paths = kept.clone();
-    let mutation = (proptest::sample::select(kept.clone()), proptest::sample::select(kept), any::<u8>(), any::<usize>(), "[/.a~$]{0,3}");
+    let mutation = (
+        proptest::sample::select(kept.clone()),
+        proptest::sample::select(kept),
+        any::<u8>(),
+        any::<usize>(),
+        "[/.a~$]{0,3}",
+    );
     let mut runner = runner(1);
     for _ in 0..250 {
         let (a, b, how, at, noise) = mutation.new_tree(&mut runner).expect("a value").current();
@@ -171,14 +187,24 @@ fn path_functions_on_the_kept_corpus_and_its_mutations_agree_with_cpython() {
     };
     let mut counts = std::collections::BTreeMap::new();
     let failures = compare(&case, &mut counts);
-    assert!(failures.is_empty(), "{} disagreements with CPython (add the input to tests/fuzz/paths.txt):\n{}", failures.len(), failures.join("\n"));
-    println!("path fuzz: {} paths, {} calls agreed with CPython", paths.len(), counts.values().map(|c| c.0).sum::<usize>());
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with CPython (add the input to tests/fuzz/paths.txt):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    println!(
+        "path fuzz: {} paths, {} calls agreed with CPython",
+        paths.len(),
+        counts.values().map(|c| c.0).sum::<usize>()
+    );
 
     // posixpath's invariants, on osbox's own answers.
     let dir = tempdir();
     let mut os = work_os(dir.path());
     let mut call = |f: &str, args: Value| -> Value {
-        let reply = osbox::exec::handle_line(&mut os, &json!({ "call": f, "args": args }).to_string()).expect("a response");
+        let reply =
+            osbox::exec::handle_line(&mut os, &json!({ "call": f, "args": args }).to_string()).expect("a response");
         serde_json::from_str::<Value>(&reply).unwrap()["ok"].clone()
     };
     for p in &paths {
@@ -186,7 +212,11 @@ fn path_functions_on_the_kept_corpus_and_its_mutations_agree_with_cpython() {
         assert_eq!(call("os.path.normpath", json!([norm])), norm, "normpath is idempotent: {p:?}");
         assert_ne!(norm, json!(""), "normpath is never empty: {p:?}");
         let split = call("os.path.split", json!([p]));
-        assert_eq!(split, json!([call("os.path.dirname", json!([p])), call("os.path.basename", json!([p]))]), "split: {p:?}");
+        assert_eq!(
+            split,
+            json!([call("os.path.dirname", json!([p])), call("os.path.basename", json!([p]))]),
+            "split: {p:?}"
+        );
         let ext = call("os.path.splitext", json!([p]));
         assert_eq!(format!("{}{}", ext[0].as_str().unwrap(), ext[1].as_str().unwrap()), *p, "splitext: {p:?}");
         assert_eq!(call("os.path.isabs", json!([p])), json!(p.starts_with('/')), "isabs: {p:?}");

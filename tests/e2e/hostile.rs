@@ -76,7 +76,10 @@ fn symlink_swaps_racing_walk_copytree_and_rmtree_never_reach_outside() {
         for step in os.walk("/g/tree", options).unwrap() {
             for name in step.filenames.iter().chain(&step.dirnames) {
                 let name = name.to_string();
-                assert!(!name.contains(CANARY) && name != "secret" && name != "inner", "walk reached outside: {step:?}");
+                assert!(
+                    !name.contains(CANARY) && name != "secret" && name != "inner",
+                    "walk reached outside: {step:?}"
+                );
             }
         }
         // copytree follows links to files and directories (symlinks=False):
@@ -100,7 +103,12 @@ fn symlink_swaps_racing_walk_copytree_and_rmtree_never_reach_outside() {
     // No copy ever held outside content.
     for e in walkdir(&root.join("grant")) {
         if e.is_file() {
-            assert_ne!(std::fs::read_to_string(&e).unwrap_or_default(), CANARY, "{} holds outside content", e.display());
+            assert_ne!(
+                std::fs::read_to_string(&e).unwrap_or_default(),
+                CANARY,
+                "{} holds outside content",
+                e.display()
+            );
         }
     }
 }

@@ -20,7 +20,8 @@ fn work(dir: &std::path::Path, id: usize) {
     let fd = os.open(format!("a{id}/b/data"), 0o1 | 0o100 | 0o1000, 0o644).unwrap();
     os.write(fd, format!("sandbox {id}").as_bytes()).unwrap();
     os.close(fd).unwrap();
-    os.copytree(format!("a{id}"), format!("c{id}"), &CopytreeOptions { dirs_exist_ok: true, ..Default::default() }).unwrap();
+    os.copytree(format!("a{id}"), format!("c{id}"), &CopytreeOptions { dirs_exist_ok: true, ..Default::default() })
+        .unwrap();
     os.rename(format!("c{id}/b/data"), format!("c{id}/b/moved")).unwrap();
     let mut names = os.listdir(".").unwrap();
     names.sort();
@@ -57,7 +58,8 @@ fn many_sandboxes_on_many_threads_stay_apart() {
     }
     for (i, d) in dirs.iter().enumerate() {
         let id = i % PER_THREAD;
-        let left: Vec<String> = std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+        let left: Vec<String> =
+            std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
         assert_eq!(left, [format!("a{id}")]);
         assert_eq!(std::fs::read_to_string(d.path().join(format!("a{id}/b/data"))).unwrap(), format!("sandbox {id}"));
     }
@@ -96,7 +98,8 @@ fn memory_stays_flat_in_a_process_of_its_own() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     // The harness prints the test's name on the same line first.
-    let line = out.lines().find_map(|l| l.split_once("resident after each round (KiB):")).expect("the probe's figures").1;
+    let line =
+        out.lines().find_map(|l| l.split_once("resident after each round (KiB):")).expect("the probe's figures").1;
     let kib: Vec<usize> = line.split_whitespace().map(|n| n.parse().unwrap()).collect();
     assert_eq!(kib.len(), 8);
     // After two rounds of warming up (code, caches, allocator arenas), 600

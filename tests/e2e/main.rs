@@ -4,8 +4,8 @@
 mod api;
 mod cli;
 mod differential;
-mod examples;
 mod escapes;
+mod examples;
 mod faults;
 mod files;
 mod fuzz;

@@ -17,7 +17,10 @@ fn nothing_runs_unless_granted() {
     let dir = tempdir();
     let mut os = runtime().sandbox().dir(dir.path(), "/work").build().unwrap().os().unwrap();
     let err = os.run(&["echo", "hi"], &captured()).unwrap_err();
-    assert_eq!((err.kind(), err.errno(), err.message()), (ErrorKind::Permission, Some(1), "[Errno 1] Operation not permitted: 'echo'"));
+    assert_eq!(
+        (err.kind(), err.errno(), err.message()),
+        (ErrorKind::Permission, Some(1), "[Errno 1] Operation not permitted: 'echo'")
+    );
     let err = os.system("echo hi").unwrap_err();
     assert_eq!(err.message(), "[Errno 1] Operation not permitted: 'sh'", "no shell unless sh is granted");
     // Granting echo does not grant the shell, nor other names.
@@ -89,7 +92,10 @@ fn the_sandbox_time_limit_kills_children() {
     assert!(started.elapsed() < Duration::from_secs(5), "the child was killed: {:?}", started.elapsed());
     let mut os = runtime().sandbox().dir(dir.path(), "/work").allow_run("sleep").build().unwrap().os().unwrap();
     let err = os.run(&["sleep", "30"], &RunOptions { timeout: Some(0.2), ..Default::default() }).unwrap_err();
-    assert_eq!((err.kind(), err.message()), (ErrorKind::TimeoutExpired, "Command '['sleep', '30']' timed out after 0.2 seconds"));
+    assert_eq!(
+        (err.kind(), err.message()),
+        (ErrorKind::TimeoutExpired, "Command '['sleep', '30']' timed out after 0.2 seconds")
+    );
 }
 
 #[test]

@@ -56,10 +56,25 @@ fn absolute_paths_outside_the_grants_do_not_exist() {
     let mut os = f.os();
     let canary = f.root.path().join("outside/canary");
     let host_path = canary.to_str().unwrap();
-    assert_error(os.stat(host_path), ErrorKind::FileNotFound, 2, &format!("[Errno 2] No such file or directory: '{host_path}'"));
-    assert_error(os.stat("/etc/passwd"), ErrorKind::FileNotFound, 2, "[Errno 2] No such file or directory: '/etc/passwd'");
+    assert_error(
+        os.stat(host_path),
+        ErrorKind::FileNotFound,
+        2,
+        &format!("[Errno 2] No such file or directory: '{host_path}'"),
+    );
+    assert_error(
+        os.stat("/etc/passwd"),
+        ErrorKind::FileNotFound,
+        2,
+        "[Errno 2] No such file or directory: '/etc/passwd'",
+    );
     assert_error(os.listdir("/etc"), ErrorKind::FileNotFound, 2, "[Errno 2] No such file or directory: '/etc'");
-    assert_error(os.remove(host_path), ErrorKind::FileNotFound, 2, &format!("[Errno 2] No such file or directory: '{host_path}'"));
+    assert_error(
+        os.remove(host_path),
+        ErrorKind::FileNotFound,
+        2,
+        &format!("[Errno 2] No such file or directory: '{host_path}'"),
+    );
     assert!(os.path().exists("/").unwrap());
     f.outside_untouched();
 }
@@ -81,9 +96,19 @@ fn dotdot_chains_stay_inside() {
     let f = Fixture::new();
     let mut os = f.os();
     os.chdir("/work/sub").unwrap();
-    assert_error(os.stat("../../outside/canary"), ErrorKind::FileNotFound, 2, "[Errno 2] No such file or directory: '../../outside/canary'");
+    assert_error(
+        os.stat("../../outside/canary"),
+        ErrorKind::FileNotFound,
+        2,
+        "[Errno 2] No such file or directory: '../../outside/canary'",
+    );
     assert_eq!(os.listdir("../../../..").unwrap(), ["work"], "above / is /");
-    assert_error(os.rename("/work/sub", "../../outside/moved"), ErrorKind::FileNotFound, 2, "[Errno 2] No such file or directory: '/work/sub' -> '../../outside/moved'");
+    assert_error(
+        os.rename("/work/sub", "../../outside/moved"),
+        ErrorKind::FileNotFound,
+        2,
+        "[Errno 2] No such file or directory: '/work/sub' -> '../../outside/moved'",
+    );
     os.chdir("../../..").unwrap();
     assert_eq!(os.getcwd().unwrap(), "/");
     f.outside_untouched();
@@ -102,10 +127,25 @@ fn planted_symlinks_pointing_outside_are_refused() {
     assert_error(os.stat("rel"), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'rel'");
     assert_error(os.listdir("reldir"), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'reldir'");
     assert_error(os.listdir("parent"), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'parent'");
-    assert_error(os.mkdir("reldir/new", 0o777), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'reldir/new'");
+    assert_error(
+        os.mkdir("reldir/new", 0o777),
+        ErrorKind::Permission,
+        1,
+        "[Errno 1] Operation not permitted: 'reldir/new'",
+    );
     assert_error(os.rmdir("reldir/dir"), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'reldir/dir'");
-    assert_error(os.remove("reldir/canary"), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'reldir/canary'");
-    assert_error(os.rename("reldir/canary", "stolen"), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'reldir/canary' -> 'stolen'");
+    assert_error(
+        os.remove("reldir/canary"),
+        ErrorKind::Permission,
+        1,
+        "[Errno 1] Operation not permitted: 'reldir/canary'",
+    );
+    assert_error(
+        os.rename("reldir/canary", "stolen"),
+        ErrorKind::Permission,
+        1,
+        "[Errno 1] Operation not permitted: 'reldir/canary' -> 'stolen'",
+    );
     assert_error(os.chmod("rel", 0o777, true), ErrorKind::Permission, 1, "[Errno 1] Operation not permitted: 'rel'");
     // The links themselves can be seen and removed: they are inside.
     assert!(os.path().islink("rel").unwrap());

@@ -14,7 +14,21 @@ use crate::differential::{Case, compare};
 /// `..`, a planted file and a planted link. (A relative path that climbs out
 /// of the mount and back, `../work/a`, has no CPython counterpart.)
 const PATHS: &[&str] = &[
-    "a", "b", "a/b", "a/c", "b/a", "a/b/c", "f", "l", "l/x", "a/", "./a/b", "/work/a/../b", "/work/b", "a/../b", "f/x",
+    "a",
+    "b",
+    "a/b",
+    "a/c",
+    "b/a",
+    "a/b/c",
+    "f",
+    "l",
+    "l/x",
+    "a/",
+    "./a/b",
+    "/work/a/../b",
+    "/work/b",
+    "a/../b",
+    "f/x",
 ];
 
 fn path() -> impl Strategy<Value = &'static str> {
@@ -24,7 +38,8 @@ fn path() -> impl Strategy<Value = &'static str> {
 fn request() -> impl Strategy<Value = Value> {
     prop_oneof![
         path().prop_map(|p| json!({ "call": "os.mkdir", "args": [p] })),
-        (path(), any::<bool>()).prop_map(|(p, ok)| json!({ "call": "os.makedirs", "args": [p], "kwargs": { "exist_ok": ok } })),
+        (path(), any::<bool>())
+            .prop_map(|(p, ok)| json!({ "call": "os.makedirs", "args": [p], "kwargs": { "exist_ok": ok } })),
         path().prop_map(|p| json!({ "call": "os.rmdir", "args": [p] })),
         path().prop_map(|p| json!({ "call": "os.remove", "args": [p] })),
         path().prop_map(|p| json!({ "call": "os.removedirs", "args": [p] })),

@@ -68,7 +68,10 @@ impl Args {
     }
 
     fn index(&self, name: &str) -> usize {
-        self.params.iter().position(|p| *p == name).unwrap_or_else(|| panic!("{name} is not a parameter of {}", self.func))
+        self.params
+            .iter()
+            .position(|p| *p == name)
+            .unwrap_or_else(|| panic!("{name} is not a parameter of {}", self.func))
     }
 
     /// The argument for `name`, `None` when it was not given.
@@ -103,11 +106,10 @@ impl Args {
         match v {
             Value::String(s) => Ok(FsPath::Str(s.clone())),
             // No descriptor is open in this sandbox that a path call could use.
-            Value::Number(n) if takes_fd && self.c_function && n.is_i64() => Err(Error::new(
-                ErrorKind::OsError,
-                "[Errno 9] Bad file descriptor",
-            )
-            .with_errno(9, "Bad file descriptor")),
+            Value::Number(n) if takes_fd && self.c_function && n.is_i64() => {
+                Err(Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor")
+                    .with_errno(9, "Bad file descriptor"))
+            }
             other => match json::decode_bytes(other) {
                 Ok(Some(b)) => Ok(FsPath::Bytes(b)),
                 _ if self.c_function => Err(type_error(format!(
@@ -170,10 +172,9 @@ impl Args {
             (None, None) => self.required(name).map(|_| 0),
             (Some(Value::Bool(b)), _) => Ok(i64::from(*b)),
             (Some(Value::Number(n)), _) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
-            (Some(v), _) => Err(type_error(format!(
-                "'{}' object cannot be interpreted as an integer",
-                json::type_name(v)
-            ))),
+            (Some(v), _) => {
+                Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(v))))
+            }
         }
     }
 
@@ -193,7 +194,9 @@ impl Args {
             .and_then(|f| f.get(0))
             .and_then(Value::as_i64)
             .and_then(|fd| i32::try_from(fd).ok())
-            .ok_or_else(|| Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute 'read'", json::type_name(v))))
+            .ok_or_else(|| {
+                Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute 'read'", json::type_name(v)))
+            })
     }
 
     /// A `bytes` argument (`{"$bytes": ...}`).
@@ -212,7 +215,10 @@ impl Args {
             None => Ok(crate::CopyFunction::Copy2),
             Some(Some("shutil.copy2")) => Ok(crate::CopyFunction::Copy2),
             Some(Some("shutil.copy")) => Ok(crate::CopyFunction::Copy),
-            Some(_) => Err(Error::new(ErrorKind::NotImplemented, format!("{name}: only shutil.copy and shutil.copy2 are available"))),
+            Some(_) => Err(Error::new(
+                ErrorKind::NotImplemented,
+                format!("{name}: only shutil.copy and shutil.copy2 are available"),
+            )),
         }
     }
 
@@ -223,7 +229,10 @@ impl Args {
             None | Some(Value::Null) => Ok(None),
             Some(v) => match v.get("$ignore_patterns").and_then(Value::as_array) {
                 Some(pats) => Ok(Some(pats.iter().map(|p| p.as_str().unwrap_or_default().to_string()).collect())),
-                None => Err(Error::new(ErrorKind::NotImplemented, format!("{name}: only shutil.ignore_patterns(...) is available"))),
+                None => Err(Error::new(
+                    ErrorKind::NotImplemented,
+                    format!("{name}: only shutil.ignore_patterns(...) is available"),
+                )),
             },
         }
     }
@@ -266,7 +275,9 @@ impl Args {
             return Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(bad))));
         }
         let n = |i: usize| items[i].as_i64().unwrap_or_default();
-        let small = |i: usize| i32::try_from(n(i)).map_err(|_| Error::new(ErrorKind::Overflow, "Python int too large to convert to C int"));
+        let small = |i: usize| {
+            i32::try_from(n(i)).map_err(|_| Error::new(ErrorKind::Overflow, "Python int too large to convert to C int"))
+        };
         Ok(Some(crate::StructTime {
             tm_year: n(0),
             tm_mon: small(1)?,

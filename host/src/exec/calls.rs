@@ -32,304 +32,636 @@ fn key_error(key: &str) -> Error {
 
 /// Every callable, sorted by name for the binary search in [`find`].
 pub static CALLS: &[Def] = &[
-    Def { name: "os.access", params: &["path", "mode", "dir_fd", "effective_ids", "follow_symlinks"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        if a.flag("effective_ids", false)? {
-            return Err(Error::new(ErrorKind::NotImplemented, "effective_ids unavailable on this platform"));
-        }
-        let mode = i32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
-        os.access(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(Value::Bool)
-    }},
+    Def {
+        name: "os.access",
+        params: &["path", "mode", "dir_fd", "effective_ids", "follow_symlinks"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            if a.flag("effective_ids", false)? {
+                return Err(Error::new(ErrorKind::NotImplemented, "effective_ids unavailable on this platform"));
+            }
+            let mode =
+                i32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            os.access(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(Value::Bool)
+        },
+    },
     Def { name: "os.chdir", params: &["path"], run: |os, a| os.chdir(a.path("path")?).map(unit) },
-    Def { name: "os.chmod", params: &["path", "mode", "dir_fd", "follow_symlinks"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        let mode = u32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
-        os.chmod(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(unit)
-    }},
+    Def {
+        name: "os.chmod",
+        params: &["path", "mode", "dir_fd", "follow_symlinks"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            let mode =
+                u32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            os.chmod(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(unit)
+        },
+    },
     Def { name: "os.close", params: &["fd"], run: |os, a| os.close(a.fd("fd")?).map(unit) },
-    Def { name: "os.closerange", params: &["fd_low", "fd_high"], run: |os, a| os.closerange(a.fd("fd_low")?, a.fd("fd_high")?).map(unit) },
+    Def {
+        name: "os.closerange",
+        params: &["fd_low", "fd_high"],
+        run: |os, a| os.closerange(a.fd("fd_low")?, a.fd("fd_high")?).map(unit),
+    },
     Def { name: "os.cpu_count", params: &[], run: |os, _| os.cpu_count().map(|n| n.map_or(Value::Null, Value::from)) },
     Def { name: "os.dup", params: &["fd"], run: |os, a| os.dup(a.fd("fd")?).map(Value::from) },
-    Def { name: "os.environ.__contains__", params: &["key"], run: |os, a| {
-        Ok(Value::Bool(os.getenv(&a.string("key")?)?.is_some()))
-    }},
+    Def {
+        name: "os.environ.__contains__",
+        params: &["key"],
+        run: |os, a| Ok(Value::Bool(os.getenv(&a.string("key")?)?.is_some())),
+    },
     Def { name: "os.environ.__delitem__", params: &["key"], run: |os, a| os.delenv(&a.string("key")?).map(unit) },
-    Def { name: "os.environ.__getitem__", params: &["key"], run: |os, a| {
-        let key = a.string("key")?;
-        os.getenv(&key)?.map(Value::String).ok_or_else(|| key_error(&key))
-    }},
-    Def { name: "os.environ.__setitem__", params: &["key", "value"], run: |os, a| {
-        os.setenv(&a.string("key")?, &a.string("value")?).map(unit)
-    }},
-    Def { name: "os.environ.get", params: &["key", "default"], run: |os, a| {
-        let found = os.getenv(&a.string("key")?)?;
-        Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
-    }},
-    Def { name: "os.environ.pop", params: &["key", "default"], run: |os, a| {
-        let key = a.string("key")?;
-        match os.getenv(&key)? {
-            Some(v) => os.delenv(&key).map(|()| Value::String(v)),
-            None => a.get("default").cloned().ok_or_else(|| key_error(&key)),
-        }
-    }},
+    Def {
+        name: "os.environ.__getitem__",
+        params: &["key"],
+        run: |os, a| {
+            let key = a.string("key")?;
+            os.getenv(&key)?.map(Value::String).ok_or_else(|| key_error(&key))
+        },
+    },
+    Def {
+        name: "os.environ.__setitem__",
+        params: &["key", "value"],
+        run: |os, a| os.setenv(&a.string("key")?, &a.string("value")?).map(unit),
+    },
+    Def {
+        name: "os.environ.get",
+        params: &["key", "default"],
+        run: |os, a| {
+            let found = os.getenv(&a.string("key")?)?;
+            Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
+        },
+    },
+    Def {
+        name: "os.environ.pop",
+        params: &["key", "default"],
+        run: |os, a| {
+            let key = a.string("key")?;
+            match os.getenv(&key)? {
+                Some(v) => os.delenv(&key).map(|()| Value::String(v)),
+                None => a.get("default").cloned().ok_or_else(|| key_error(&key)),
+            }
+        },
+    },
     Def { name: "os.fdatasync", params: &["fd"], run: |os, a| os.fdatasync(a.fd("fd")?).map(unit) },
     Def { name: "os.fstat", params: &["fd"], run: |os, a| os.fstat(a.fd("fd")?).map(|s| json::stat(&s)) },
     Def { name: "os.fsync", params: &["fd"], run: |os, a| os.fsync(a.fd("fd")?).map(unit) },
-    Def { name: "os.ftruncate", params: &["fd", "length"], run: |os, a| os.ftruncate(a.fd("fd")?, a.int("length", None)?).map(unit) },
-    Def { name: "os.get_terminal_size", params: &["fd"], run: |os, a| {
-        let fd = if a.get("fd").is_some() { a.fd("fd")? } else { 1 };
-        os.get_terminal_size_of(fd).map(|(c, l)| json!([c, l]))
-    }},
+    Def {
+        name: "os.ftruncate",
+        params: &["fd", "length"],
+        run: |os, a| os.ftruncate(a.fd("fd")?, a.int("length", None)?).map(unit),
+    },
+    Def {
+        name: "os.get_terminal_size",
+        params: &["fd"],
+        run: |os, a| {
+            let fd = if a.get("fd").is_some() { a.fd("fd")? } else { 1 };
+            os.get_terminal_size_of(fd).map(|(c, l)| json!([c, l]))
+        },
+    },
     Def { name: "os.getcwd", params: &[], run: |os, _| os.getcwd().map(Value::String) },
     Def { name: "os.getcwdb", params: &[], run: |os, _| os.getcwdb().map(|b| json::bytes(&b)) },
-    Def { name: "os.getenv", params: &["key", "default"], run: |os, a| {
-        let found = os.getenv(&a.string("key")?)?;
-        Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
-    }},
+    Def {
+        name: "os.getenv",
+        params: &["key", "default"],
+        run: |os, a| {
+            let found = os.getenv(&a.string("key")?)?;
+            Ok(found.map_or_else(|| a.get("default").cloned().unwrap_or(Value::Null), Value::String))
+        },
+    },
     Def { name: "os.getpid", params: &[], run: |os, _| os.getpid().map(Value::from) },
     Def { name: "os.getppid", params: &[], run: |os, _| os.getppid().map(Value::from) },
     Def { name: "os.isatty", params: &["fd"], run: |os, a| os.isatty(a.fd("fd")?).map(Value::Bool) },
-    Def { name: "os.link", params: &["src", "dst", "src_dir_fd", "dst_dir_fd", "follow_symlinks"], run: |os, a| {
-        a.unsupported_unless_none("src_dir_fd")?;
-        a.unsupported_unless_none("dst_dir_fd")?;
-        os.link(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
-    }},
-    Def { name: "os.listdir", params: &["path"], run: |os, a| os.listdir(path_or_dot(a, "path")?).map(|p| json::paths(&p)) },
-    Def { name: "os.lseek", params: &["fd", "position", "how"], run: |os, a| {
-        let how = i32::try_from(a.int("how", None)?).map_err(|_| Error::new(ErrorKind::Value, "how out of range"))?;
-        os.lseek(a.fd("fd")?, a.int("position", None)?, how).map(Value::from)
-    }},
-    Def { name: "os.lstat", params: &["path", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        os.lstat(a.path("path")?).map(|s| json::stat(&s))
-    }},
-    Def { name: "os.makedirs", params: &["name", "mode", "exist_ok"], run: |os, a| {
-        a.int("mode", Some(0o777))?;
-        os.makedirs(a.path("name")?, a.flag("exist_ok", false)?).map(unit)
-    }},
-    Def { name: "os.mkdir", params: &["path", "mode", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        let mode = a.int("mode", Some(0o777))?;
-        os.mkdir(a.path("path")?, mode as u32).map(unit)
-    }},
-    Def { name: "os.open", params: &["path", "flags", "mode", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        let flags = i32::try_from(a.int("flags", None)?).map_err(|_| Error::new(ErrorKind::Value, "flags out of range"))?;
-        let mode = u32::try_from(a.int("mode", Some(0o777))?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
-        os.open(a.path("path")?, flags, mode).map(Value::from)
-    }},
-    Def { name: "os.path.abspath", params: &["path"], run: |os, a| os.path().abspath(a.path("path")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.basename", params: &["p"], run: |os, a| os.path().basename(a.path("p")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.commonpath", params: &["paths"], run: |os, a| os.path().commonpath(a.paths("paths")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.commonprefix", params: &["m"], run: |os, a| os.path().commonprefix(a.paths("m")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.dirname", params: &["p"], run: |os, a| os.path().dirname(a.path("p")?).map(|p| json::path(&p)) },
+    Def {
+        name: "os.link",
+        params: &["src", "dst", "src_dir_fd", "dst_dir_fd", "follow_symlinks"],
+        run: |os, a| {
+            a.unsupported_unless_none("src_dir_fd")?;
+            a.unsupported_unless_none("dst_dir_fd")?;
+            os.link(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
+        },
+    },
+    Def {
+        name: "os.listdir",
+        params: &["path"],
+        run: |os, a| os.listdir(path_or_dot(a, "path")?).map(|p| json::paths(&p)),
+    },
+    Def {
+        name: "os.lseek",
+        params: &["fd", "position", "how"],
+        run: |os, a| {
+            let how =
+                i32::try_from(a.int("how", None)?).map_err(|_| Error::new(ErrorKind::Value, "how out of range"))?;
+            os.lseek(a.fd("fd")?, a.int("position", None)?, how).map(Value::from)
+        },
+    },
+    Def {
+        name: "os.lstat",
+        params: &["path", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            os.lstat(a.path("path")?).map(|s| json::stat(&s))
+        },
+    },
+    Def {
+        name: "os.makedirs",
+        params: &["name", "mode", "exist_ok"],
+        run: |os, a| {
+            a.int("mode", Some(0o777))?;
+            os.makedirs(a.path("name")?, a.flag("exist_ok", false)?).map(unit)
+        },
+    },
+    Def {
+        name: "os.mkdir",
+        params: &["path", "mode", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            let mode = a.int("mode", Some(0o777))?;
+            os.mkdir(a.path("path")?, mode as u32).map(unit)
+        },
+    },
+    Def {
+        name: "os.open",
+        params: &["path", "flags", "mode", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            let flags =
+                i32::try_from(a.int("flags", None)?).map_err(|_| Error::new(ErrorKind::Value, "flags out of range"))?;
+            let mode = u32::try_from(a.int("mode", Some(0o777))?)
+                .map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            os.open(a.path("path")?, flags, mode).map(Value::from)
+        },
+    },
+    Def {
+        name: "os.path.abspath",
+        params: &["path"],
+        run: |os, a| os.path().abspath(a.path("path")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.basename",
+        params: &["p"],
+        run: |os, a| os.path().basename(a.path("p")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.commonpath",
+        params: &["paths"],
+        run: |os, a| os.path().commonpath(a.paths("paths")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.commonprefix",
+        params: &["m"],
+        run: |os, a| os.path().commonprefix(a.paths("m")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.dirname",
+        params: &["p"],
+        run: |os, a| os.path().dirname(a.path("p")?).map(|p| json::path(&p)),
+    },
     Def { name: "os.path.exists", params: &["path"], run: |os, a| os.path().exists(a.path("path")?).map(Value::Bool) },
-    Def { name: "os.path.expanduser", params: &["path"], run: |os, a| os.path().expanduser(a.path("path")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.expandvars", params: &["path"], run: |os, a| os.path().expandvars(a.path("path")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.getatime", params: &["filename"], run: |os, a| os.path().getatime(a.path("filename")?).map(Value::from) },
-    Def { name: "os.path.getctime", params: &["filename"], run: |os, a| os.path().getctime(a.path("filename")?).map(Value::from) },
-    Def { name: "os.path.getmtime", params: &["filename"], run: |os, a| os.path().getmtime(a.path("filename")?).map(Value::from) },
-    Def { name: "os.path.getsize", params: &["filename"], run: |os, a| os.path().getsize(a.path("filename")?).map(Value::from) },
+    Def {
+        name: "os.path.expanduser",
+        params: &["path"],
+        run: |os, a| os.path().expanduser(a.path("path")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.expandvars",
+        params: &["path"],
+        run: |os, a| os.path().expandvars(a.path("path")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.getatime",
+        params: &["filename"],
+        run: |os, a| os.path().getatime(a.path("filename")?).map(Value::from),
+    },
+    Def {
+        name: "os.path.getctime",
+        params: &["filename"],
+        run: |os, a| os.path().getctime(a.path("filename")?).map(Value::from),
+    },
+    Def {
+        name: "os.path.getmtime",
+        params: &["filename"],
+        run: |os, a| os.path().getmtime(a.path("filename")?).map(Value::from),
+    },
+    Def {
+        name: "os.path.getsize",
+        params: &["filename"],
+        run: |os, a| os.path().getsize(a.path("filename")?).map(Value::from),
+    },
     Def { name: "os.path.isabs", params: &["s"], run: |os, a| os.path().isabs(a.path("s")?).map(Value::Bool) },
     Def { name: "os.path.isdir", params: &["s"], run: |os, a| os.path().isdir(a.path("s")?).map(Value::Bool) },
     Def { name: "os.path.isfile", params: &["path"], run: |os, a| os.path().isfile(a.path("path")?).map(Value::Bool) },
     Def { name: "os.path.islink", params: &["path"], run: |os, a| os.path().islink(a.path("path")?).map(Value::Bool) },
-    Def { name: "os.path.ismount", params: &["path"], run: |os, a| os.path().ismount(a.path("path")?).map(Value::Bool) },
-    Def { name: "os.path.join", params: &["a", "*p"], run: |os, a| {
-        let first = a.path("a")?;
-        let rest = a.extra().iter().map(|v| a.path_value("p", v)).collect::<Result<Vec<_>>>()?;
-        os.path().join(first, rest).map(|p| json::path(&p))
-    }},
-    Def { name: "os.path.lexists", params: &["path"], run: |os, a| os.path().lexists(a.path("path")?).map(Value::Bool) },
-    Def { name: "os.path.normcase", params: &["s"], run: |os, a| os.path().normcase(a.path("s")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.normpath", params: &["path"], run: |os, a| os.path().normpath(a.path("path")?).map(|p| json::path(&p)) },
-    Def { name: "os.path.realpath", params: &["filename", "strict"], run: |os, a| {
-        os.path().realpath(a.path("filename")?, a.flag("strict", false)?).map(|p| json::path(&p))
-    }},
-    Def { name: "os.path.relpath", params: &["path", "start"], run: |os, a| {
-        if matches!(a.get("path"), None | Some(Value::Null)) {
-            return Err(Error::new(ErrorKind::Value, "no path specified"));
-        }
-        os.path().relpath(a.path("path")?, a.opt_path("start")?).map(|p| json::path(&p))
-    }},
-    Def { name: "os.path.samefile", params: &["f1", "f2"], run: |os, a| os.path().samefile(a.path("f1")?, a.path("f2")?).map(Value::Bool) },
-    Def { name: "os.path.split", params: &["p"], run: |os, a| os.path().split(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
-    Def { name: "os.path.splitdrive", params: &["p"], run: |os, a| os.path().splitdrive(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
-    Def { name: "os.path.splitext", params: &["p"], run: |os, a| os.path().splitext(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])) },
-    Def { name: "os.pread", params: &["fd", "length", "offset"], run: |os, a| {
-        os.pread(a.fd("fd")?, a.int("length", None)?, a.int("offset", None)?).map(|b| json::bytes(&b))
-    }},
-    Def { name: "os.putenv", params: &["name", "value"], run: |os, a| os.putenv(&a.string("name")?, &a.string("value")?).map(unit) },
-    Def { name: "os.pwrite", params: &["fd", "str", "offset"], run: |os, a| {
-        os.pwrite(a.fd("fd")?, &a.bytes("str")?, a.int("offset", None)?).map(Value::from)
-    }},
-    Def { name: "os.read", params: &["fd", "length"], run: |os, a| os.read(a.fd("fd")?, a.int("length", None)?).map(|b| json::bytes(&b)) },
-    Def { name: "os.readlink", params: &["path", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        os.readlink(a.path("path")?).map(|p| json::path(&p))
-    }},
-    Def { name: "os.remove", params: &["path", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        os.remove(a.path("path")?).map(unit)
-    }},
+    Def {
+        name: "os.path.ismount",
+        params: &["path"],
+        run: |os, a| os.path().ismount(a.path("path")?).map(Value::Bool),
+    },
+    Def {
+        name: "os.path.join",
+        params: &["a", "*p"],
+        run: |os, a| {
+            let first = a.path("a")?;
+            let rest = a.extra().iter().map(|v| a.path_value("p", v)).collect::<Result<Vec<_>>>()?;
+            os.path().join(first, rest).map(|p| json::path(&p))
+        },
+    },
+    Def {
+        name: "os.path.lexists",
+        params: &["path"],
+        run: |os, a| os.path().lexists(a.path("path")?).map(Value::Bool),
+    },
+    Def {
+        name: "os.path.normcase",
+        params: &["s"],
+        run: |os, a| os.path().normcase(a.path("s")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.normpath",
+        params: &["path"],
+        run: |os, a| os.path().normpath(a.path("path")?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.realpath",
+        params: &["filename", "strict"],
+        run: |os, a| os.path().realpath(a.path("filename")?, a.flag("strict", false)?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "os.path.relpath",
+        params: &["path", "start"],
+        run: |os, a| {
+            if matches!(a.get("path"), None | Some(Value::Null)) {
+                return Err(Error::new(ErrorKind::Value, "no path specified"));
+            }
+            os.path().relpath(a.path("path")?, a.opt_path("start")?).map(|p| json::path(&p))
+        },
+    },
+    Def {
+        name: "os.path.samefile",
+        params: &["f1", "f2"],
+        run: |os, a| os.path().samefile(a.path("f1")?, a.path("f2")?).map(Value::Bool),
+    },
+    Def {
+        name: "os.path.split",
+        params: &["p"],
+        run: |os, a| os.path().split(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])),
+    },
+    Def {
+        name: "os.path.splitdrive",
+        params: &["p"],
+        run: |os, a| os.path().splitdrive(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])),
+    },
+    Def {
+        name: "os.path.splitext",
+        params: &["p"],
+        run: |os, a| os.path().splitext(a.path("p")?).map(|(x, y)| json!([json::path(&x), json::path(&y)])),
+    },
+    Def {
+        name: "os.pread",
+        params: &["fd", "length", "offset"],
+        run: |os, a| os.pread(a.fd("fd")?, a.int("length", None)?, a.int("offset", None)?).map(|b| json::bytes(&b)),
+    },
+    Def {
+        name: "os.putenv",
+        params: &["name", "value"],
+        run: |os, a| os.putenv(&a.string("name")?, &a.string("value")?).map(unit),
+    },
+    Def {
+        name: "os.pwrite",
+        params: &["fd", "str", "offset"],
+        run: |os, a| os.pwrite(a.fd("fd")?, &a.bytes("str")?, a.int("offset", None)?).map(Value::from),
+    },
+    Def {
+        name: "os.read",
+        params: &["fd", "length"],
+        run: |os, a| os.read(a.fd("fd")?, a.int("length", None)?).map(|b| json::bytes(&b)),
+    },
+    Def {
+        name: "os.readlink",
+        params: &["path", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            os.readlink(a.path("path")?).map(|p| json::path(&p))
+        },
+    },
+    Def {
+        name: "os.remove",
+        params: &["path", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            os.remove(a.path("path")?).map(unit)
+        },
+    },
     Def { name: "os.removedirs", params: &["name"], run: |os, a| os.removedirs(a.path("name")?).map(unit) },
-    Def { name: "os.rename", params: &["src", "dst", "src_dir_fd", "dst_dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("src_dir_fd")?;
-        a.unsupported_unless_none("dst_dir_fd")?;
-        os.rename(a.path("src")?, a.path("dst")?).map(unit)
-    }},
-    Def { name: "os.renames", params: &["old", "new"], run: |os, a| os.renames(a.path("old")?, a.path("new")?).map(unit) },
-    Def { name: "os.replace", params: &["src", "dst", "src_dir_fd", "dst_dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("src_dir_fd")?;
-        a.unsupported_unless_none("dst_dir_fd")?;
-        os.replace(a.path("src")?, a.path("dst")?).map(unit)
-    }},
-    Def { name: "os.rmdir", params: &["path", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        os.rmdir(a.path("path")?).map(unit)
-    }},
-    Def { name: "os.scandir", params: &["path"], run: |os, a| {
-        let entries = os.scandir(path_or_dot(a, "path")?)?;
-        Ok(Value::Array(entries.iter().map(json::direntry).collect()))
-    }},
-    Def { name: "os.stat", params: &["path", "dir_fd", "follow_symlinks"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        os.stat_with(a.path("path")?, a.flag("follow_symlinks", true)?).map(|s| json::stat(&s))
-    }},
-    Def { name: "os.statvfs", params: &["path"], run: |os, a| {
-        let s = os.statvfs(a.path("path")?)?;
-        Ok(json!([s.f_bsize, s.f_frsize, s.f_blocks, s.f_bfree, s.f_bavail, s.f_files, s.f_ffree, s.f_favail, s.f_flag, s.f_namemax]))
-    }},
-    Def { name: "os.strerror", params: &["code"], run: |os, a| {
-        let code = i32::try_from(a.int("code", None)?).map_err(|_| Error::new(ErrorKind::Value, "signed integer is greater than maximum"))?;
-        os.strerror(code).map(Value::String)
-    }},
-    Def { name: "os.symlink", params: &["src", "dst", "target_is_directory", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        a.flag("target_is_directory", false)?;
-        os.symlink(a.path("src")?, a.path("dst")?).map(unit)
-    }},
+    Def {
+        name: "os.rename",
+        params: &["src", "dst", "src_dir_fd", "dst_dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("src_dir_fd")?;
+            a.unsupported_unless_none("dst_dir_fd")?;
+            os.rename(a.path("src")?, a.path("dst")?).map(unit)
+        },
+    },
+    Def {
+        name: "os.renames",
+        params: &["old", "new"],
+        run: |os, a| os.renames(a.path("old")?, a.path("new")?).map(unit),
+    },
+    Def {
+        name: "os.replace",
+        params: &["src", "dst", "src_dir_fd", "dst_dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("src_dir_fd")?;
+            a.unsupported_unless_none("dst_dir_fd")?;
+            os.replace(a.path("src")?, a.path("dst")?).map(unit)
+        },
+    },
+    Def {
+        name: "os.rmdir",
+        params: &["path", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            os.rmdir(a.path("path")?).map(unit)
+        },
+    },
+    Def {
+        name: "os.scandir",
+        params: &["path"],
+        run: |os, a| {
+            let entries = os.scandir(path_or_dot(a, "path")?)?;
+            Ok(Value::Array(entries.iter().map(json::direntry).collect()))
+        },
+    },
+    Def {
+        name: "os.stat",
+        params: &["path", "dir_fd", "follow_symlinks"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            os.stat_with(a.path("path")?, a.flag("follow_symlinks", true)?).map(|s| json::stat(&s))
+        },
+    },
+    Def {
+        name: "os.statvfs",
+        params: &["path"],
+        run: |os, a| {
+            let s = os.statvfs(a.path("path")?)?;
+            Ok(json!([
+                s.f_bsize,
+                s.f_frsize,
+                s.f_blocks,
+                s.f_bfree,
+                s.f_bavail,
+                s.f_files,
+                s.f_ffree,
+                s.f_favail,
+                s.f_flag,
+                s.f_namemax
+            ]))
+        },
+    },
+    Def {
+        name: "os.strerror",
+        params: &["code"],
+        run: |os, a| {
+            let code = i32::try_from(a.int("code", None)?)
+                .map_err(|_| Error::new(ErrorKind::Value, "signed integer is greater than maximum"))?;
+            os.strerror(code).map(Value::String)
+        },
+    },
+    Def {
+        name: "os.symlink",
+        params: &["src", "dst", "target_is_directory", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            a.flag("target_is_directory", false)?;
+            os.symlink(a.path("src")?, a.path("dst")?).map(unit)
+        },
+    },
     Def { name: "os.system", params: &["command"], run: |os, a| os.system(&a.string("command")?).map(Value::from) },
-    Def { name: "os.truncate", params: &["path", "length"], run: |os, a| os.truncate(a.path("path")?, a.int("length", None)?).map(unit) },
-    Def { name: "os.uname", params: &[], run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine])) },
-    Def { name: "os.unlink", params: &["path", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        os.unlink(a.path("path")?).map(unit)
-    }},
+    Def {
+        name: "os.truncate",
+        params: &["path", "length"],
+        run: |os, a| os.truncate(a.path("path")?, a.int("length", None)?).map(unit),
+    },
+    Def {
+        name: "os.uname",
+        params: &[],
+        run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine])),
+    },
+    Def {
+        name: "os.unlink",
+        params: &["path", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            os.unlink(a.path("path")?).map(unit)
+        },
+    },
     Def { name: "os.unsetenv", params: &["name"], run: |os, a| os.unsetenv(&a.string("name")?).map(unit) },
-    Def { name: "os.urandom", params: &["size"], run: |os, a| os.urandom(a.int("size", None)?).map(|b| json::bytes(&b)) },
-    Def { name: "os.utime", params: &["path", "times", "ns", "dir_fd", "follow_symlinks"], run: |os, a| {
-        a.unsupported_unless_none("dir_fd")?;
-        let ns = utime_ns(a)?;
-        os.utime(a.path("path")?, ns, a.flag("follow_symlinks", true)?).map(unit)
-    }},
-    Def { name: "os.walk", params: &["top", "topdown", "onerror", "followlinks"], run: |os, a| {
-        a.unsupported_unless_none("onerror")?;
-        let options = WalkOptions { topdown: a.flag("topdown", true)?, followlinks: a.flag("followlinks", false)? };
-        let steps = os.walk(a.path("top")?, options)?;
-        Ok(Value::Array(steps.iter().map(json::walk_step).collect()))
-    }},
-    Def { name: "os.write", params: &["fd", "data"], run: |os, a| os.write(a.fd("fd")?, &a.bytes("data")?).map(Value::from) },
+    Def {
+        name: "os.urandom",
+        params: &["size"],
+        run: |os, a| os.urandom(a.int("size", None)?).map(|b| json::bytes(&b)),
+    },
+    Def {
+        name: "os.utime",
+        params: &["path", "times", "ns", "dir_fd", "follow_symlinks"],
+        run: |os, a| {
+            a.unsupported_unless_none("dir_fd")?;
+            let ns = utime_ns(a)?;
+            os.utime(a.path("path")?, ns, a.flag("follow_symlinks", true)?).map(unit)
+        },
+    },
+    Def {
+        name: "os.walk",
+        params: &["top", "topdown", "onerror", "followlinks"],
+        run: |os, a| {
+            a.unsupported_unless_none("onerror")?;
+            let options = WalkOptions { topdown: a.flag("topdown", true)?, followlinks: a.flag("followlinks", false)? };
+            let steps = os.walk(a.path("top")?, options)?;
+            Ok(Value::Array(steps.iter().map(json::walk_step).collect()))
+        },
+    },
+    Def {
+        name: "os.write",
+        params: &["fd", "data"],
+        run: |os, a| os.write(a.fd("fd")?, &a.bytes("data")?).map(Value::from),
+    },
     Def { name: "platform.machine", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.machine)) },
     Def { name: "platform.node", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.nodename)) },
     Def { name: "platform.release", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.release)) },
     Def { name: "platform.system", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.sysname)) },
     // The sixth field, processor, is what Linux's `uname -p` gives CPython: empty.
-    Def { name: "platform.uname", params: &[], run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine, ""])) },
+    Def {
+        name: "platform.uname",
+        params: &[],
+        run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine, ""])),
+    },
     Def { name: "platform.version", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.version)) },
-    Def { name: "shutil.copy", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
-        os.copy(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
-    }},
-    Def { name: "shutil.copy2", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
-        os.copy2(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
-    }},
-    Def { name: "shutil.copyfile", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
-        os.copyfile(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
-    }},
-    Def { name: "shutil.copyfileobj", params: &["fsrc", "fdst", "length"], run: |os, a| {
-        os.copyfileobj(a.file_object("fsrc")?, a.file_object("fdst")?, a.int("length", Some(0))?).map(unit)
-    }},
-    Def { name: "shutil.copymode", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
-        os.copymode(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
-    }},
-    Def { name: "shutil.copystat", params: &["src", "dst", "follow_symlinks"], run: |os, a| {
-        os.copystat(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit)
-    }},
-    Def { name: "shutil.copytree", params: &["src", "dst", "symlinks", "ignore", "copy_function", "ignore_dangling_symlinks", "dirs_exist_ok"], run: |os, a| {
-        let o = crate::CopytreeOptions {
-            symlinks: a.flag("symlinks", false)?,
-            ignore_patterns: a.ignore_patterns("ignore")?,
-            copy_function: a.copy_function("copy_function")?,
-            ignore_dangling_symlinks: a.flag("ignore_dangling_symlinks", false)?,
-            dirs_exist_ok: a.flag("dirs_exist_ok", false)?,
-        };
-        os.copytree(a.path("src")?, a.path("dst")?, &o).map(|p| json::path(&p))
-    }},
-    Def { name: "shutil.disk_usage", params: &["path"], run: |os, a| {
-        let s = os.statvfs(a.path("path")?)?;
-        let total = s.f_blocks * s.f_frsize;
-        let free = s.f_bavail * s.f_frsize;
-        let used = (s.f_blocks - s.f_bfree) * s.f_frsize;
-        Ok(json!([total, used, free]))
-    }},
-
-
-    Def { name: "shutil.get_terminal_size", params: &["fallback"], run: |os, a| {
-        os.get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l]))
-    }},
-    Def { name: "shutil.move", params: &["src", "dst", "copy_function"], run: |os, a| {
-        let moved = os.move_(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?)?;
-        Ok(moved.as_ref().map_or(Value::Null, json::path))
-    }},
-    Def { name: "shutil.rmtree", params: &["path", "ignore_errors", "onerror", "dir_fd"], run: |os, a| {
-        a.unsupported_unless_none("onerror")?;
-        a.unsupported_unless_none("dir_fd")?;
-        os.rmtree(a.path("path")?, a.flag("ignore_errors", false)?).map(unit)
-    }},
-    Def { name: "shutil.which", params: &["cmd", "mode", "path"], run: |os, a| {
-        let mode = i32::try_from(a.int("mode", Some(1))?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
-        let found = os.which(a.path("cmd")?, mode, a.opt_path("path")?)?;
-        Ok(found.as_ref().map_or(Value::Null, json::path))
-    }},
+    Def {
+        name: "shutil.copy",
+        params: &["src", "dst", "follow_symlinks"],
+        run: |os, a| os.copy(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "shutil.copy2",
+        params: &["src", "dst", "follow_symlinks"],
+        run: |os, a| os.copy2(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p)),
+    },
+    Def {
+        name: "shutil.copyfile",
+        params: &["src", "dst", "follow_symlinks"],
+        run: |os, a| {
+            os.copyfile(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+        },
+    },
+    Def {
+        name: "shutil.copyfileobj",
+        params: &["fsrc", "fdst", "length"],
+        run: |os, a| {
+            os.copyfileobj(a.file_object("fsrc")?, a.file_object("fdst")?, a.int("length", Some(0))?).map(unit)
+        },
+    },
+    Def {
+        name: "shutil.copymode",
+        params: &["src", "dst", "follow_symlinks"],
+        run: |os, a| os.copymode(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit),
+    },
+    Def {
+        name: "shutil.copystat",
+        params: &["src", "dst", "follow_symlinks"],
+        run: |os, a| os.copystat(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit),
+    },
+    Def {
+        name: "shutil.copytree",
+        params: &["src", "dst", "symlinks", "ignore", "copy_function", "ignore_dangling_symlinks", "dirs_exist_ok"],
+        run: |os, a| {
+            let o = crate::CopytreeOptions {
+                symlinks: a.flag("symlinks", false)?,
+                ignore_patterns: a.ignore_patterns("ignore")?,
+                copy_function: a.copy_function("copy_function")?,
+                ignore_dangling_symlinks: a.flag("ignore_dangling_symlinks", false)?,
+                dirs_exist_ok: a.flag("dirs_exist_ok", false)?,
+            };
+            os.copytree(a.path("src")?, a.path("dst")?, &o).map(|p| json::path(&p))
+        },
+    },
+    Def {
+        name: "shutil.disk_usage",
+        params: &["path"],
+        run: |os, a| {
+            let s = os.statvfs(a.path("path")?)?;
+            let total = s.f_blocks * s.f_frsize;
+            let free = s.f_bavail * s.f_frsize;
+            let used = (s.f_blocks - s.f_bfree) * s.f_frsize;
+            Ok(json!([total, used, free]))
+        },
+    },
+    Def {
+        name: "shutil.get_terminal_size",
+        params: &["fallback"],
+        run: |os, a| os.get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l])),
+    },
+    Def {
+        name: "shutil.move",
+        params: &["src", "dst", "copy_function"],
+        run: |os, a| {
+            let moved = os.move_(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?)?;
+            Ok(moved.as_ref().map_or(Value::Null, json::path))
+        },
+    },
+    Def {
+        name: "shutil.rmtree",
+        params: &["path", "ignore_errors", "onerror", "dir_fd"],
+        run: |os, a| {
+            a.unsupported_unless_none("onerror")?;
+            a.unsupported_unless_none("dir_fd")?;
+            os.rmtree(a.path("path")?, a.flag("ignore_errors", false)?).map(unit)
+        },
+    },
+    Def {
+        name: "shutil.which",
+        params: &["cmd", "mode", "path"],
+        run: |os, a| {
+            let mode = i32::try_from(a.int("mode", Some(1))?)
+                .map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            let found = os.which(a.path("cmd")?, mode, a.opt_path("path")?)?;
+            Ok(found.as_ref().map_or(Value::Null, json::path))
+        },
+    },
     Def { name: "subprocess.call", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::Call) },
     Def { name: "subprocess.check_call", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::CheckCall) },
     Def { name: "subprocess.check_output", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::CheckOutput) },
     Def { name: "subprocess.run", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::Run) },
     Def { name: "tempfile.gettempdir", params: &[], run: |os, _| os.gettempdir().map(|p| json::path(&p)) },
     Def { name: "tempfile.gettempdirb", params: &[], run: |os, _| os.gettempdir().map(|p| json::bytes(p.as_bytes())) },
-    Def { name: "tempfile.mkdtemp", params: &["suffix", "prefix", "dir"], run: |os, a| {
-        os.mkdtemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|p| json::path(&p))
-    }},
-    Def { name: "tempfile.mkstemp", params: &["suffix", "prefix", "dir", "text"], run: |os, a| {
-        a.flag("text", false)?;
-        os.mkstemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|(fd, p)| json!([fd, json::path(&p)]))
-    }},
-
-    Def { name: "time.gmtime", params: &["secs"], run: |os, a| os.gmtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)) },
-    Def { name: "time.localtime", params: &["secs"], run: |os, a| os.localtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)) },
+    Def {
+        name: "tempfile.mkdtemp",
+        params: &["suffix", "prefix", "dir"],
+        run: |os, a| {
+            os.mkdtemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|p| json::path(&p))
+        },
+    },
+    Def {
+        name: "tempfile.mkstemp",
+        params: &["suffix", "prefix", "dir", "text"],
+        run: |os, a| {
+            a.flag("text", false)?;
+            os.mkstemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?)
+                .map(|(fd, p)| json!([fd, json::path(&p)]))
+        },
+    },
+    Def {
+        name: "time.gmtime",
+        params: &["secs"],
+        run: |os, a| os.gmtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)),
+    },
+    Def {
+        name: "time.localtime",
+        params: &["secs"],
+        run: |os, a| os.localtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)),
+    },
     Def { name: "time.monotonic", params: &[], run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
     Def { name: "time.monotonic_ns", params: &[], run: |os, _| os.monotonic_ns().map(Value::from) },
-    Def { name: "time.perf_counter", params: &[], run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
+    Def {
+        name: "time.perf_counter",
+        params: &[],
+        run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)),
+    },
     Def { name: "time.perf_counter_ns", params: &[], run: |os, _| os.monotonic_ns().map(Value::from) },
     Def { name: "time.sleep", params: &["secs"], run: |os, a| os.sleep(a.float("secs")?).map(unit) },
-    Def { name: "time.strftime", params: &["format", "t"], run: |os, a| {
-        let format = a.string("format")?;
-        // A tuple has no zone: it gets the local one, as in C.
-        let t = match a.get("t") {
-            Some(_) => a.struct_time("t", &os.localtime(None)?)?,
-            None => None,
-        };
-        os.strftime(&format, t.as_ref()).map(Value::String)
-    }},
+    Def {
+        name: "time.strftime",
+        params: &["format", "t"],
+        run: |os, a| {
+            let format = a.string("format")?;
+            // A tuple has no zone: it gets the local one, as in C.
+            let t = match a.get("t") {
+                Some(_) => a.struct_time("t", &os.localtime(None)?)?,
+                None => None,
+            };
+            os.strftime(&format, t.as_ref()).map(Value::String)
+        },
+    },
     Def { name: "time.time", params: &[], run: |os, _| os.time_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
     Def { name: "time.time_ns", params: &[], run: |os, _| os.time_ns().map(Value::from) },
-
 ];
 
 /// The parameters of `subprocess.run` and friends that osbox takes.
 const RUN_PARAMS: &[&str] = &[
-    "args", "stdin", "input", "stdout", "stderr", "capture_output", "shell", "cwd", "timeout", "check", "text",
-    "universal_newlines", "encoding", "errors", "env",
+    "args",
+    "stdin",
+    "input",
+    "stdout",
+    "stderr",
+    "capture_output",
+    "shell",
+    "cwd",
+    "timeout",
+    "check",
+    "text",
+    "universal_newlines",
+    "encoding",
+    "errors",
+    "env",
 ];
 
 /// Which of `subprocess`'s functions is called.
@@ -352,7 +684,10 @@ fn output_arg(a: &Args, name: &str) -> Result<crate::Output> {
             Some(PIPE) => Ok(crate::Output::Capture),
             Some(STDOUT) if name == "stderr" => Ok(crate::Output::IntoStdout),
             Some(-3) => Ok(crate::Output::Inherit),
-            _ => Err(Error::new(ErrorKind::NotImplemented, format!("{name}: only None, PIPE, STDOUT and DEVNULL are available"))),
+            _ => Err(Error::new(
+                ErrorKind::NotImplemented,
+                format!("{name}: only None, PIPE, STDOUT and DEVNULL are available"),
+            )),
         },
     }
 }
@@ -366,11 +701,19 @@ fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
             Value::String(s) => Ok(vec![s.clone()]),
             Value::Array(items) => items
                 .iter()
-                .map(|i| i.as_str().map(str::to_string).ok_or_else(|| {
-                    Error::new(ErrorKind::Type, format!("expected str, bytes or os.PathLike object, not {}", json::type_name(i)))
-                }))
+                .map(|i| {
+                    i.as_str().map(str::to_string).ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Type,
+                            format!("expected str, bytes or os.PathLike object, not {}", json::type_name(i)),
+                        )
+                    })
+                })
                 .collect(),
-            other => Err(Error::new(ErrorKind::Type, format!("expected str, bytes or os.PathLike object, not {}", json::type_name(other)))),
+            other => Err(Error::new(
+                ErrorKind::Type,
+                format!("expected str, bytes or os.PathLike object, not {}", json::type_name(other)),
+            )),
         }
     };
     let given = strings(&raw)?;
@@ -378,7 +721,9 @@ fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
     if shell {
         argv.splice(0..0, ["sh".to_string(), "-c".to_string()]);
     }
-    let text = a.flag("text", false)? || a.flag("universal_newlines", false)? || a.get("encoding").is_some_and(|e| !e.is_null());
+    let text = a.flag("text", false)?
+        || a.flag("universal_newlines", false)?
+        || a.get("encoding").is_some_and(|e| !e.is_null());
     let capture = a.flag("capture_output", false)?;
     if capture && (a.get("stdout").is_some() || a.get("stderr").is_some()) {
         return Err(Error::new(ErrorKind::Value, "stdout and stderr arguments may not be used with capture_output."));
@@ -393,18 +738,25 @@ fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if text => Some(s.clone().into_bytes()),
         Some(v) => Some(json::decode_bytes(v).ok().flatten().ok_or_else(|| {
-            Error::new(ErrorKind::Type, format!("memoryview: a bytes-like object is required, not '{}'", json::type_name(v)))
+            Error::new(
+                ErrorKind::Type,
+                format!("memoryview: a bytes-like object is required, not '{}'", json::type_name(v)),
+            )
         })?),
     };
     let timeout = match a.get("timeout") {
         None | Some(Value::Null) => None,
-        Some(v) => Some((v.as_f64().ok_or_else(|| Error::new(ErrorKind::Type, "timeout must be a number"))?, v.to_string())),
+        Some(v) => {
+            Some((v.as_f64().ok_or_else(|| Error::new(ErrorKind::Type, "timeout must be a number"))?, v.to_string()))
+        }
     };
     let options = crate::RunOptions {
         cwd: a.opt_path("cwd")?,
         env: match a.get("env") {
             None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect()),
+            Some(Value::Object(m)) => {
+                Some(m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+            }
             Some(_) => return Err(Error::new(ErrorKind::Type, "env must be a mapping")),
         },
         input,
@@ -449,11 +801,17 @@ fn utime_ns(a: &Args) -> Result<Option<(i64, i64)>> {
     let ns = a.get("ns");
     let pair = |v: &Value| v.as_array().filter(|p| p.len() == 2).cloned();
     match (times, ns) {
-        (Some(_), Some(_)) => Err(Error::new(ErrorKind::Value, "utime: you may specify either 'times' or 'ns' but not both")),
+        (Some(_), Some(_)) => {
+            Err(Error::new(ErrorKind::Value, "utime: you may specify either 'times' or 'ns' but not both"))
+        }
         (Some(t), None) => {
-            let p = pair(t).ok_or_else(|| Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None"))?;
+            let p = pair(t).ok_or_else(|| {
+                Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None")
+            })?;
             let ns = |v: &Value| -> Result<i64> {
-                let secs = v.as_f64().ok_or_else(|| Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None"))?;
+                let secs = v.as_f64().ok_or_else(|| {
+                    Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None")
+                })?;
                 if let Some(i) = v.as_i64() {
                     return Ok(i.saturating_mul(1_000_000_000));
                 }
@@ -511,7 +869,9 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.R_OK" => json!(4),
         "tempfile.tempdir" => return Some(os.tempdir().map(|d| d.as_ref().map_or(Value::Null, json::path))),
         "os.environ" => {
-            return Some(os.environ().map(|vars| Value::Object(vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<Map<_, _>>())));
+            return Some(os.environ().map(|vars| {
+                Value::Object(vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<Map<_, _>>())
+            }));
         }
         _ => return None,
     };
@@ -529,7 +889,9 @@ pub fn missing(name: &str) -> Error {
     let (module, attr) = name.rsplit_once('.').unwrap_or(("builtins", name));
     let module = match module {
         "os.path" => "posixpath",
-        "os.environ" => return Error::new(ErrorKind::Attribute, format!("'_Environ' object has no attribute '{attr}'")),
+        "os.environ" => {
+            return Error::new(ErrorKind::Attribute, format!("'_Environ' object has no attribute '{attr}'"));
+        }
         m => m,
     };
     let known = ["os", "posixpath", "shutil", "tempfile", "time", "platform", "sys", "subprocess", "errno", "stat"];
