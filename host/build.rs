@@ -61,6 +61,9 @@ fn nested_cargo(cargo: &std::ffi::OsStr, root: &Path, target_dir: &Path) -> Comm
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("CARGO_MAKEFLAGS")
+        // Not through `cargo clippy`'s wrapper: the guest is linted as a
+        // workspace member of its own.
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
         // Without debug info: smaller, and quicker to compile.
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_STRIP", "debuginfo");

@@ -32,10 +32,10 @@ fn ratios_stay_under_their_limits() {
             .find(|(prefix, ..)| row.case.starts_with(prefix))
             .unwrap_or_else(|| panic!("no limit for {}", row.case));
         for (what, ratio, limit) in [("native", row.vs_native(), native), ("CPython", row.vs_cpython(), cpython)] {
-            if let (Some(r), Some(l)) = (ratio, limit) {
-                if r > *l {
-                    over.push(format!("{}: {r:.2}x {what}, limit {l}x", row.case));
-                }
+            if let (Some(r), Some(l)) = (ratio, limit)
+                && r > *l
+            {
+                over.push(format!("{}: {r:.2}x {what}, limit {l}x", row.case));
             }
         }
     }

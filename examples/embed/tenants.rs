@@ -113,7 +113,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (t, n) in done.iter() {
         println!("tenant-{t:02}: {n} jobs, {} reports", n);
     }
-    if args.first().is_none() {
+    if args.is_empty() {
         std::fs::remove_dir_all(&root)?;
     }
     Ok(())

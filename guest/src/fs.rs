@@ -286,10 +286,6 @@ pub(crate) fn scan(path: &Fspath, inodes: bool) -> Result<Vec<DirEntry>, OsError
     Ok(out)
 }
 
-fn is_dir_entry(e: &DirEntry) -> bool {
-    e.type_ == FileType::Directory || e.target_type == Some(FileType::Directory)
-}
-
 fn curdir(like_bytes: bool) -> Fspath {
     like(like_bytes, b".".to_vec())
 }

@@ -26,11 +26,11 @@ fn main() {
             }
         },
         Some("write") => {
-            if let (Some(path), Some(text)) = (rest.get(1), rest.get(2)) {
-                if let Err(e) = std::fs::write(path, text) {
-                    eprintln!("{e}");
-                    std::process::exit(2);
-                }
+            if let (Some(path), Some(text)) = (rest.get(1), rest.get(2))
+                && let Err(e) = std::fs::write(path, text)
+            {
+                eprintln!("{e}");
+                std::process::exit(2);
             }
         }
         Some("spin") => loop {
