@@ -4,57 +4,14 @@
 
 use crate::osbox::os::types::{ErrorCode, Exception, Fspath, OsError};
 use crate::posixpath::{repr_bytes, repr_str};
-use crate::strerror::STRERROR;
 use crate::wasi::filesystem::types::ErrorCode as WasiCode;
+use osbox_errno::LinuxErrno as _;
 
-/// `ErrorCode` to its Linux errno number.
+osbox_errno::impl_linux_errno!(ErrorCode);
+
+/// `ErrorCode` to its Linux errno number (the table is `osbox-errno`'s).
 pub fn errno_of(code: ErrorCode) -> i32 {
-    use ErrorCode as C;
-    match code {
-        C::NotPermitted => 1,
-        C::NoEntry => 2,
-        C::NoSuchProcess => 3,
-        C::Interrupted => 4,
-        C::Io => 5,
-        C::NoSuchDevice => 6,
-        C::BadDescriptor => 9,
-        C::NoChild => 10,
-        C::WouldBlock => 11,
-        C::InsufficientMemory => 12,
-        C::Access => 13,
-        C::Busy => 16,
-        C::Exist => 17,
-        C::CrossDevice => 18,
-        C::NoDevice => 19,
-        C::NotDirectory => 20,
-        C::IsDirectory => 21,
-        C::Invalid => 22,
-        C::TooManyFiles => 24,
-        C::NoTty => 25,
-        C::TextFileBusy => 26,
-        C::FileTooLarge => 27,
-        C::InsufficientSpace => 28,
-        C::InvalidSeek => 29,
-        C::ReadOnly => 30,
-        C::TooManyLinks => 31,
-        C::Pipe => 32,
-        C::OutOfRange => 34,
-        C::Deadlock => 35,
-        C::NameTooLong => 36,
-        C::NoLock => 37,
-        C::NotImplemented => 38,
-        C::NotEmpty => 39,
-        C::Loop => 40,
-        C::Overflow => 75,
-        C::IllegalByteSequence => 84,
-        C::MessageSize => 90,
-        C::Unsupported => 95,
-        C::TimedOut => 110,
-        C::Already => 114,
-        C::InProgress => 115,
-        C::Quota => 122,
-        C::NotRecoverable => 131,
-    }
+    code.errno()
 }
 
 /// A WASI filesystem error code as ours: the 37 cases are one-to-one.
@@ -104,15 +61,10 @@ pub fn from_wasi(code: WasiCode) -> ErrorCode {
 
 /// `os.strerror(n)` as glibc words it.
 pub fn strerror(errno: i32) -> String {
-    if errno == 0 {
-        return "Success".into();
+    match errno {
+        0 => "Success".into(),
+        n => osbox_errno::strerror(n).map_or_else(|| format!("Unknown error {n}"), str::to_string),
     }
-    usize::try_from(errno)
-        .ok()
-        .and_then(|n| n.checked_sub(1))
-        .and_then(|i| STRERROR.get(i))
-        .map(|s| (*s).to_string())
-        .unwrap_or_else(|| format!("Unknown error {errno}"))
 }
 
 /// The `OSError` subclass CPython picks for an errno (`Objects/exceptions.c`).

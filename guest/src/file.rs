@@ -7,9 +7,10 @@ use std::rc::Rc;
 
 use crate::error::{Fail, os_error};
 use crate::exports::osbox::os::file::{File, Guest, GuestFile};
-use crate::fs::{stat_in, stat_loc};
-use crate::osbox::os::types::{ErrorCode, Fspath, OsError, StatResult};
+use crate::fs::{stat_loc, status_in};
+use crate::osbox::os::types::{ErrorCode, FileType, Fspath, OsError, StatResult};
 use crate::sandbox::{Loc, Mount, resolve};
+use crate::stat;
 use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
 
 /// Linux `open` flags, as `os.O_*` has them on x86-64.
@@ -280,10 +281,10 @@ fn nonneg(v: i64) -> Result<u64, OsError> {
 /// The descriptor's file as a stat result, for `os.fstat`.
 fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
     match &file.target {
-        Target::File { desc, mount } => stat_in(desc, ".", true, mount.dev),
+        Target::File { desc, mount } => Ok(stat::stat_result(&status_in(desc, ".", true)?, mount.dev)),
         Target::Virtual => stat_loc(&Loc::Virtual { comps: Vec::new(), exists: true }, true),
         // A character device, as a terminal or /dev/null is.
-        Target::Stdio(_) => Ok(crate::fs::synthetic_stat(0o020620, 0, 1)),
+        Target::Stdio(_) => Ok(stat::stat_result(&stat::synthetic(FileType::CharacterDevice, 0o620, 0, 1), 0)),
     }
 }
 

@@ -5,67 +5,17 @@ use crate::error::{Fail, os_error};
 use crate::exports::osbox::os::fs::Guest;
 use crate::fspath::like;
 use crate::host;
+use crate::host::FileStatus;
 use crate::osbox::os::types::{
     DirEntry, ErrorCode, FileType, Fspath, OsError, StatResult, StatvfsResult, WalkItem, WalkStep,
 };
 use crate::posixpath;
 use crate::sandbox::{self, Loc, Mount, resolve};
+use crate::stat;
 use crate::wasi::clocks::wall_clock::Datetime;
 use crate::wasi::filesystem::types::{
-    Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode as WasiCode, NewTimestamp, OpenFlags,
-    PathFlags,
+    Descriptor, DescriptorFlags, DescriptorType, ErrorCode as WasiCode, NewTimestamp, OpenFlags, PathFlags,
 };
-
-const S_IFDIR: u32 = 0o040000;
-
-fn file_type(t: DescriptorType) -> FileType {
-    match t {
-        DescriptorType::Unknown => FileType::Unknown,
-        DescriptorType::BlockDevice => FileType::BlockDevice,
-        DescriptorType::CharacterDevice => FileType::CharacterDevice,
-        DescriptorType::Directory => FileType::Directory,
-        DescriptorType::Fifo => FileType::Fifo,
-        DescriptorType::SymbolicLink => FileType::SymbolicLink,
-        DescriptorType::RegularFile => FileType::RegularFile,
-        DescriptorType::Socket => FileType::Socket,
-    }
-}
-
-/// `st_mode`: the type bits, and permission bits WASI cannot report
-/// (docs/deviations.md): 0o755 for directories, 0o777 for links, 0o644 else.
-fn mode_of(t: FileType) -> u32 {
-    match t {
-        FileType::Directory => S_IFDIR | 0o755,
-        FileType::SymbolicLink => 0o120000 | 0o777,
-        FileType::RegularFile => 0o100000 | 0o644,
-        FileType::CharacterDevice => 0o020000 | 0o644,
-        FileType::BlockDevice => 0o060000 | 0o644,
-        FileType::Fifo => 0o010000 | 0o644,
-        FileType::Socket => 0o140000 | 0o644,
-        FileType::Unknown => 0o644,
-    }
-}
-
-fn nanos(t: Option<Datetime>) -> i64 {
-    t.map_or(0, |d| {
-        i64::try_from(d.seconds).unwrap_or(i64::MAX / 1_000_000_000) * 1_000_000_000 + i64::from(d.nanoseconds)
-    })
-}
-
-fn to_stat(s: DescriptorStat, ino: u64, dev: u64) -> StatResult {
-    StatResult {
-        mode: mode_of(file_type(s.type_)),
-        ino,
-        dev,
-        nlink: s.link_count,
-        uid: 0,
-        gid: 0,
-        size: s.size,
-        atime_ns: nanos(s.data_access_timestamp),
-        mtime_ns: nanos(s.data_modification_timestamp),
-        ctime_ns: nanos(s.status_change_timestamp),
-    }
-}
 
 fn flags(follow: bool) -> PathFlags {
     if follow { PathFlags::SYMLINK_FOLLOW } else { PathFlags::empty() }
@@ -82,19 +32,21 @@ fn virtual_ino(comps: &[Vec<u8>]) -> u64 {
     h | (1 << 63)
 }
 
-/// A stat result for what has no file behind it (the virtual tree, the
-/// standard streams): no size, no times.
-pub fn synthetic_stat(mode: u32, ino: u64, nlink: u64) -> StatResult {
-    StatResult { mode, ino, dev: 0, nlink, uid: 0, gid: 0, size: 0, atime_ns: 0, mtime_ns: 0, ctime_ns: 0 }
+/// A directory of the virtual tree: read-only, listing the mounts below.
+fn virtual_status(comps: &[Vec<u8>]) -> FileStatus {
+    let nlink = 2 + sandbox::virtual_children(comps).len() as u64;
+    stat::synthetic(FileType::Directory, 0o555, virtual_ino(comps), nlink)
 }
 
-fn virtual_stat(comps: &[Vec<u8>]) -> StatResult {
-    synthetic_stat(S_IFDIR | 0o555, virtual_ino(comps), 2 + sandbox::virtual_children(comps).len() as u64)
-}
-
-/// `stat` of `name` relative to the open directory `dir`, inode included.
-pub fn stat_in(dir: &Descriptor, name: &str, follow: bool, dev: u64) -> Result<StatResult, Fail> {
-    if name == "." {
+/// The status of `path` beneath the open directory `dir` (`.` for `dir`
+/// itself, which may be an open file): one host call where the osbox host
+/// is there, WASI's stat and metadata hash where it is not.
+pub fn status_in(dir: &Descriptor, path: &str, follow: bool) -> Result<FileStatus, Fail> {
+    match host::stat(dir, path, follow) {
+        Err(ErrorCode::NotImplemented) => {}
+        r => return r.map_err(Fail::Code),
+    }
+    if path == "." {
         let (s, ino) = match dir.stat() {
             Ok(s) => (s, dir.metadata_hash()?.lower),
             // A host that stats a preopen only by path (see sandbox::reopen).
@@ -103,43 +55,30 @@ pub fn stat_in(dir: &Descriptor, name: &str, follow: bool, dev: u64) -> Result<S
                 Err(_) => return Err(e.into()),
             },
         };
-        return Ok(to_stat(s, ino, dev));
+        return Ok(stat::from_wasi(s, ino));
     }
-    let s = dir.stat_at(flags(follow), name)?;
-    let ino = dir.metadata_hash_at(flags(follow), name)?.lower;
-    Ok(to_stat(s, ino, dev))
+    let s = dir.stat_at(flags(follow), path)?;
+    let ino = dir.metadata_hash_at(flags(follow), path)?.lower;
+    Ok(stat::from_wasi(s, ino))
 }
 
 /// `os.stat` / `os.lstat` of a resolved location.
 pub fn stat_loc(loc: &Loc, follow: bool) -> Result<StatResult, Fail> {
     match loc {
-        Loc::Virtual { comps, exists: true } => Ok(virtual_stat(comps)),
+        Loc::Virtual { comps, exists: true } => Ok(stat::stat_result(&virtual_status(comps), 0)),
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
-        Loc::Real { mount, rel } => {
-            // One host call where the osbox host is there, two WASI calls
-            // (stat and metadata hash) where it is not.
-            if let Ok(mount_path) = std::str::from_utf8(&mount.path) {
-                match host::stat(mount_path, rel, follow) {
-                    Ok(s) => {
-                        return Ok(StatResult {
-                            mode: mode_of(s.type_),
-                            ino: s.inode,
-                            dev: mount.dev,
-                            nlink: s.nlink,
-                            uid: 0,
-                            gid: 0,
-                            size: s.size,
-                            atime_ns: s.atime_ns,
-                            mtime_ns: s.mtime_ns,
-                            ctime_ns: s.ctime_ns,
-                        });
-                    }
-                    Err(ErrorCode::NotImplemented) => {}
-                    Err(code) => return Err(Fail::Code(code)),
-                }
-            }
-            stat_in(&mount.dir, rel, follow, mount.dev)
-        }
+        Loc::Real { mount, rel } => Ok(stat::stat_result(&status_in(&mount.dir, rel, follow)?, mount.dev)),
+    }
+}
+
+/// The permission bits of a resolved location, which only the osbox host
+/// can tell (`not-implemented` elsewhere): for `os.access(X_OK)`,
+/// `shutil.copymode` and `which`.
+pub fn permission_bits(loc: &Loc, follow: bool) -> Result<u32, Fail> {
+    match loc {
+        Loc::Virtual { comps, exists: true } => Ok(virtual_status(comps).mode),
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+        Loc::Real { mount, rel } => host::stat(&mount.dir, rel, follow).map(|s| s.mode).map_err(Fail::Code),
     }
 }
 
@@ -150,9 +89,9 @@ pub fn stat_path(path: &Fspath, follow: bool) -> Result<StatResult, OsError> {
     resolve(path).and_then(|loc| stat_loc(&loc, follow)).map_err(|f| f.on(path))
 }
 
-/// The file type bits of `st_mode`.
+/// Whether `st_mode` is a directory's.
 pub fn is_dir_mode(mode: u32) -> bool {
-    mode & 0o170000 == S_IFDIR
+    stat::is(mode, FileType::Directory)
 }
 
 /// An open directory to list: a mount's descriptor or one opened under it.
@@ -187,7 +126,7 @@ impl Listing {
                 let stream = sandbox::read_directory(dir)?;
                 let mut out = Vec::new();
                 while let Some(e) = stream.read_directory_entry()? {
-                    out.push((e.name, file_type(e.type_)));
+                    out.push((e.name, stat::file_type(e.type_)));
                 }
                 Ok(out)
             }
@@ -209,7 +148,7 @@ impl Listing {
                 .dir
                 .stat_at(PathFlags::SYMLINK_FOLLOW, &Self::mount_path(rel, name))
                 .ok()
-                .map(|s| file_type(s.type_)),
+                .map(|s| stat::file_type(s.type_)),
         }
     }
 
@@ -234,8 +173,7 @@ impl Listing {
 /// names, types and link targets without a WASI call per entry.
 fn host_listing(loc: &Loc, inodes: bool) -> Option<Result<Vec<host::ScanEntry>, Fail>> {
     let Loc::Real { mount, rel } = loc else { return None };
-    let mount_path = std::str::from_utf8(&mount.path).ok()?;
-    match host::scan_dir(mount_path, rel, inodes) {
+    match host::scan_dir(&mount.dir, rel, inodes) {
         Err(ErrorCode::NotImplemented) => None,
         r => Some(r.map_err(Fail::Code)),
     }
@@ -402,8 +340,7 @@ fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
             let r = m1.dir.rename_at(&r1, &m2.dir, &r2);
             if matches!(r, Err(WasiCode::Io)) && !std::ptr::eq(m1, m2) {
                 // WASI words EXDEV as an I/O error; the host knows better.
-                let (a, b) = (sandbox::absolute(src)?, sandbox::absolute(dst)?);
-                match host::rename(&a, &b) {
+                match host::rename(&m1.dir, &r1, &m2.dir, &r2) {
                     Err(ErrorCode::NotImplemented) => {}
                     other => return other.map_err(Fail::Code),
                 }
@@ -461,7 +398,7 @@ fn readlink_loc(path: &Fspath) -> Result<Vec<u8>, Fail> {
 fn link_loc(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), Fail> {
     // WASI links the name itself; following a link to its file is done here.
     let followed;
-    let src = if follow && stat_path(src, false).is_ok_and(|s| s.mode & 0o170000 == 0o120000) {
+    let src = if follow && stat_path(src, false).is_ok_and(|s| stat::is(s.mode, FileType::SymbolicLink)) {
         followed = src.like(crate::path::realpath_bytes(src, true)?);
         &followed
     } else {
@@ -517,6 +454,16 @@ fn utime_loc(path: &Fspath, times: Option<(i64, i64)>, follow: bool) -> Result<(
     }
 }
 
+/// `os.chmod`: done by the osbox host beneath the directory the guest
+/// resolved. The virtual tree is nobody's to change (`EPERM`).
+fn chmod_loc(path: &Fspath, mode: u32, follow: bool) -> Result<(), Fail> {
+    match resolve(path)? {
+        Loc::Real { mount, rel } => host::chmod(&mount.dir, &rel, mode, follow).map_err(Fail::Code),
+        Loc::Virtual { exists: true, .. } => Err(ErrorCode::NotPermitted.into()),
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+    }
+}
+
 /// `os.access`: existence from stat; read and write by trying to open the
 /// way they would be used (WASI has no access check); execute from the
 /// permission bits the host reports.
@@ -525,6 +472,9 @@ fn access_loc(path: &Fspath, mode: i32, follow: bool) -> Result<bool, Fail> {
     let st = stat_loc(&loc, follow)?;
     if mode == 0 {
         return Ok(true);
+    }
+    if mode & 1 != 0 && permission_bits(&loc, follow)? & 0o111 == 0 {
+        return Ok(false);
     }
     let is_dir = is_dir_mode(st.mode);
     let (mount, rel) = match loc {
@@ -541,13 +491,6 @@ fn access_loc(path: &Fspath, mode: i32, follow: bool) -> Result<bool, Fail> {
     if mode & 2 != 0 {
         let write = if is_dir { DescriptorFlags::MUTATE_DIRECTORY } else { DescriptorFlags::WRITE };
         if mount.read_only || !try_open(write) {
-            return Ok(false);
-        }
-    }
-    if mode & 1 != 0 {
-        let abs = sandbox::absolute(path)?;
-        let bits = host::mode(&abs, follow).map_err(Fail::Code)?;
-        if bits & 0o111 == 0 {
             return Ok(false);
         }
     }
@@ -712,12 +655,14 @@ impl Guest for crate::Osbox {
     }
 
     fn chmod(path: Fspath, mode: u32, follow_symlinks: bool) -> Result<(), OsError> {
-        let abs = sandbox::absolute(&path).map_err(|f| f.on(&path))?;
-        host::chmod(&abs, mode, follow_symlinks).map_err(|c| os_error(c, Some(&path), None))
+        chmod_loc(&path, mode, follow_symlinks).map_err(|f| f.on(&path))
     }
 
     fn statvfs(path: Fspath) -> Result<StatvfsResult, OsError> {
-        let abs = sandbox::absolute(&path).map_err(|f| f.on(&path))?;
-        host::statvfs(&abs).map_err(|c| os_error(c, Some(&path), None))
+        match resolve(&path).map_err(|f| f.on(&path))? {
+            Loc::Real { mount, rel } => host::statvfs(&mount.dir, &rel).map_err(|c| os_error(c, Some(&path), None)),
+            // Nothing is mounted at a directory of the virtual tree.
+            Loc::Virtual { .. } => Err(os_error(ErrorCode::NoEntry, Some(&path), None)),
+        }
     }
 }

@@ -17,40 +17,40 @@ pub use standalone::*;
 mod standalone {
     use crate::osbox::os::host::{FileStatus, ScanEntry};
     use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
+    use crate::wasi::filesystem::types::Descriptor;
 
-    pub fn scan_dir(_mount: &str, _rel: &str, _inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
+    pub fn scan_dir(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn stat(_mount: &str, _rel: &str, _follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {
+    pub fn stat(_dir: &Descriptor, _path: &str, _follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn read_at(
-        _fd: &crate::wasi::filesystem::types::Descriptor,
-        _len: u64,
-        _offset: u64,
-    ) -> Result<Vec<u8>, ErrorCode> {
+    pub fn read_at(_fd: &Descriptor, _len: u64, _offset: u64) -> Result<Vec<u8>, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn copy_file(_src: &str, _dst: &str, _times: bool, _sync: bool) -> Result<(), ErrorCode> {
+    pub fn copy_file(
+        _src_dir: &Descriptor,
+        _src: &str,
+        _dst_dir: &Descriptor,
+        _dst: &str,
+        _times: bool,
+        _sync: bool,
+    ) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn chmod(_path: &str, _mode: u32, _follow_symlinks: bool) -> Result<(), ErrorCode> {
+    pub fn chmod(_dir: &Descriptor, _path: &str, _mode: u32, _follow_symlinks: bool) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn statvfs(_path: &str) -> Result<StatvfsResult, ErrorCode> {
+    pub fn statvfs(_dir: &Descriptor, _path: &str) -> Result<StatvfsResult, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn mode(_path: &str, _follow_symlinks: bool) -> Result<u32, ErrorCode> {
-        Err(ErrorCode::NotImplemented)
-    }
-
-    pub fn rename(_src: &str, _dst: &str) -> Result<(), ErrorCode> {
+    pub fn rename(_src_dir: &Descriptor, _src: &str, _dst_dir: &Descriptor, _dst: &str) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
@@ -84,7 +84,9 @@ mod standalone {
     #[allow(clippy::too_many_arguments)]
     pub fn spawn(
         _argv: &[String],
+        _cwd_dir: &Descriptor,
         _cwd: &str,
+        _guest_cwd: &str,
         _env: &[(String, String)],
         _input: Option<&[u8]>,
         _capture_stdout: bool,

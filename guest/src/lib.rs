@@ -27,7 +27,7 @@ pub mod posixpath;
 mod process;
 mod sandbox;
 mod shutil;
-mod strerror;
+mod stat;
 mod system;
 mod tempfile;
 

@@ -5,13 +5,10 @@ use crate::error::{Fail, type_error, value_error};
 use crate::exports::osbox::os::path::Guest;
 use crate::fs::{is_dir_mode, stat_path};
 use crate::fspath::{common_flavour, like};
-use crate::osbox::os::types::{ErrorCode, Fspath, OsError};
+use crate::osbox::os::types::{ErrorCode, FileType, Fspath, OsError};
 use crate::posixpath::{self, PathError};
 use crate::sandbox::{self, resolve};
-
-const S_IFMT: u32 = 0o170000;
-const S_IFLNK: u32 = 0o120000;
-const S_IFREG: u32 = 0o100000;
+use crate::stat;
 
 fn path_error(e: PathError) -> OsError {
     match e {
@@ -78,7 +75,7 @@ fn join_realpath(
         let newpath = posixpath::join(&path, &[name]);
         let np = like(bytes, newpath.clone());
         let is_link = match stat_path(&np, false) {
-            Ok(st) => st.mode & S_IFMT == S_IFLNK,
+            Ok(st) => stat::is(st.mode, FileType::SymbolicLink),
             Err(e) if strict => return Err(e),
             Err(_) => false,
         };
@@ -235,7 +232,7 @@ impl Guest for crate::Osbox {
     }
 
     fn isfile(p: Fspath) -> bool {
-        stat_mode(&p).is_some_and(|m| m & S_IFMT == S_IFREG)
+        stat_mode(&p).is_some_and(|m| stat::is(m, FileType::RegularFile))
     }
 
     fn isdir(p: Fspath) -> bool {
@@ -243,12 +240,12 @@ impl Guest for crate::Osbox {
     }
 
     fn islink(p: Fspath) -> bool {
-        lstat_mode(&p).is_some_and(|m| m & S_IFMT == S_IFLNK)
+        lstat_mode(&p).is_some_and(|m| stat::is(m, FileType::SymbolicLink))
     }
 
     fn ismount(p: Fspath) -> bool {
         let Some(mode) = lstat_mode(&p) else { return false };
-        if mode & S_IFMT == S_IFLNK {
+        if stat::is(mode, FileType::SymbolicLink) {
             return false;
         }
         let abs = posixpath::abspath(p.as_bytes(), &sandbox::cwd());

@@ -235,14 +235,3 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
         }
     }
 }
-
-/// The absolute, lexically normalised guest path of an argument, as the
-/// host extension takes it.
-pub fn absolute(path: &Fspath) -> Result<String, Fail> {
-    let bytes = path.checked()?;
-    if bytes.is_empty() {
-        return Err(ErrorCode::NoEntry.into());
-    }
-    let abs = posixpath::abspath(bytes, &cwd());
-    Ok(wasi_str(&abs)?.to_string())
-}

@@ -18,6 +18,7 @@ use crate::host;
 use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
 use crate::posixpath::{self, repr_str};
 use crate::sandbox::{self, Loc, Mount, resolve};
+use crate::stat;
 use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
 
 thread_local! {
@@ -49,8 +50,6 @@ fn tick() {
     }
 }
 
-const S_IFMT: u32 = 0o170000;
-const S_IFLNK: u32 = 0o120000;
 /// How much `copyfile` moves per read.
 const CHUNK: i64 = 1 << 20;
 
@@ -82,8 +81,7 @@ fn shutil_error(message: String) -> OsError {
 
 /// The permission bits WASI cannot see, from the osbox host.
 fn mode_bits(path: &Fspath, follow: bool) -> Result<u32, OsError> {
-    let abs = sandbox::absolute(path).map_err(|f| f.on(path))?;
-    host::mode(&abs, follow).map_err(|c| os_error(c, Some(path), None))
+    resolve(path).and_then(|loc| crate::fs::permission_bits(&loc, follow)).map_err(|f| f.on(path))
 }
 
 /// Copies the rest of `fd_in` into `fd_out`, `chunk` bytes at a time.
@@ -154,7 +152,7 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
         ));
     }
     for (p, st) in [(src, &st_src), (dst, &st_dst)] {
-        if st.as_ref().is_ok_and(|st| st.mode & S_IFMT == 0o010000) {
+        if st.as_ref().is_ok_and(|st| stat::is(st.mode, FileType::Fifo)) {
             let shown = match p {
                 Fspath::Text(t) => t.clone(),
                 Fspath::Bytes(_) => crate::error::repr(p),
@@ -169,7 +167,7 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
     }
     let fd_in = open_source(src)?;
     closing(fd_in, |fd_in| {
-        let replacing = <Osbox as Fs>::stat(dst.clone(), false).is_ok_and(|s| s.mode & S_IFMT == 0o100000);
+        let replacing = <Osbox as Fs>::stat(dst.clone(), false).is_ok_and(|s| stat::is(s.mode, FileType::RegularFile));
         if !replacing {
             return write_new(fd_in, dst, sync);
         }
@@ -248,13 +246,11 @@ fn copystat(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
 /// asked; `false` leaves it to the general path, which gives the exact
 /// errors of whatever is unusual.
 fn fast_copy(function: CopyFunction, src: &Fspath, dst: &Fspath, sync: bool) -> bool {
-    // `..` through a link is the kernel's to resolve: the general path does.
-    let plain = |p: &Fspath| !p.as_bytes().split(|&b| b == b'/').any(|c| c == b"..");
-    if !plain(src) || !plain(dst) {
+    let (Ok(Loc::Real { mount: m1, rel: r1 }), Ok(Loc::Real { mount: m2, rel: r2 })) = (resolve(src), resolve(dst))
+    else {
         return false;
-    }
-    let (Ok(from), Ok(to)) = (sandbox::absolute(src), sandbox::absolute(dst)) else { return false };
-    host::copy_file(&from, &to, function == CopyFunction::Copy2, sync).is_ok()
+    };
+    host::copy_file(&m1.dir, &r1, &m2.dir, &r2, function == CopyFunction::Copy2, sync).is_ok()
 }
 
 fn copy_with(function: CopyFunction, src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
@@ -483,7 +479,7 @@ fn rmtree_top(path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
         Ok(st) => st,
         Err(e) => return on.handle(Err(e)),
     };
-    if st.mode & S_IFMT == S_IFLNK {
+    if stat::is(st.mode, FileType::SymbolicLink) {
         if let Err(e) = <Osbox as Fs>::stat(path.clone(), true) {
             return on.handle(Err(e));
         }

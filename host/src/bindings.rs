@@ -19,8 +19,6 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime::component::{Instance, InstancePre};
 
-use crate::sandbox::State;
-
 /// The guest's exports, one interface at a time: each interface's functions
 /// are looked up and type-checked on its first use in an instance, so an
 /// instance that only stats pays for `fs` alone. Instantiation is most of
@@ -34,7 +32,7 @@ macro_rules! exports {
         }
 
         impl Indices {
-            pub(crate) fn new(pre: &InstancePre<State>) -> wasmtime::Result<Indices> {
+            pub(crate) fn new<T: 'static>(pre: &InstancePre<T>) -> wasmtime::Result<Indices> {
                 Ok(Indices { $($name: exports::osbox::os::$name::GuestIndices::new(pre)?,)* })
             }
         }
@@ -53,7 +51,7 @@ macro_rules! exports {
 
             $(
                 /// The interface's functions in this instance.
-                pub(crate) fn $name(&self, store: &mut Store<State>) -> wasmtime::Result<&exports::osbox::os::$name::Guest> {
+                pub(crate) fn $name<T: 'static>(&self, store: &mut Store<T>) -> wasmtime::Result<&exports::osbox::os::$name::Guest> {
                     if let Some(g) = self.$name.get() {
                         return Ok(g);
                     }

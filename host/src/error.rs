@@ -177,10 +177,10 @@ impl Error {
 
     /// Why a guest stopped: its memory cap, its time limit, or a trap.
     pub(crate) fn from_trap(e: wasmtime::Error) -> Self {
-        if let Some(cap) = e.downcast_ref::<crate::sandbox::MemoryExceeded>() {
+        if let Some(cap) = e.downcast_ref::<crate::limits::MemoryExceeded>() {
             Error::new(ErrorKind::Memory, cap.to_string())
         } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
-            || e.downcast_ref::<crate::sandbox::TimeLimit>().is_some()
+            || e.downcast_ref::<crate::limits::TimeLimit>().is_some()
         {
             Error::new(ErrorKind::Timeout, "the sandbox's time limit was reached")
         } else {

@@ -7,8 +7,8 @@ use wasmtime::Store;
 use crate::bindings;
 use crate::bindings::osbox::os::types::{Fspath, OsError, WalkItem};
 use crate::error::{Error, ErrorKind, Result};
+use crate::hostext::SandboxState as State;
 use crate::path::FsPath;
-use crate::sandbox::State;
 use crate::types::{DirEntry, Stat, Statvfs, WalkStep};
 
 /// A running sandbox: the current directory, environment and descriptors

@@ -5,13 +5,14 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
 use crate::bindings;
 use crate::compose::{GUEST, Guest};
 use crate::error::{Error, Result};
-use crate::sandbox::{SandboxBuilder, State};
+use crate::hostext::SandboxState;
+use crate::limits::TICK;
 
 /// The engine, the compiled guest and its pre-linked instance: everything
 /// a sandbox needs that does not depend on its policy.
@@ -34,11 +35,12 @@ pub struct Runtime {
 
 pub(crate) struct Inner {
     pub(crate) engine: Engine,
-    pub(crate) pre: wasmtime::component::InstancePre<State>,
+    pub(crate) pre: wasmtime::component::InstancePre<SandboxState>,
     /// Where the guest's exports are, for [`bindings::Exports`].
     pub(crate) indices: Arc<bindings::Indices>,
-    /// WASI and the host extension, for programs run in a sandbox.
-    pub(crate) linker: Linker<State>,
+    /// WASI and the host extension, for programs run in a sandbox and the
+    /// command components sandboxes run as children.
+    pub(crate) linker: Arc<Linker<SandboxState>>,
     cache: Option<PathBuf>,
 }
 
@@ -62,21 +64,14 @@ impl Runtime {
         config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(Error::sandbox)?;
         let component = load_component(&engine, dir.as_deref()).map_err(Error::sandbox)?;
-        let mut linker = Linker::<State>::new(&engine);
+        let mut linker = Linker::<SandboxState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(Error::sandbox)?;
-        bindings::osbox::os::host::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)
-            .map_err(Error::sandbox)?;
+        crate::hostext::add_to_linker(&mut linker).map_err(Error::sandbox)?;
         let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
         let indices = Arc::new(bindings::Indices::new(&pre).map_err(Error::sandbox)?);
-        let inner = Arc::new(Inner { engine, pre, indices, linker, cache: dir });
+        let inner = Arc::new(Inner { engine, pre, indices, linker: Arc::new(linker), cache: dir });
         start_ticker(Arc::downgrade(&inner)).map_err(Error::sandbox)?;
         Ok(Runtime { inner })
-    }
-
-    /// Starts the policy of a new sandbox: nothing is granted until the
-    /// builder says so.
-    pub fn sandbox(&self) -> SandboxBuilder {
-        SandboxBuilder::new(self.clone())
     }
 
     /// Loads a WASI command component (one that exports `wasi:cli/run`) to
@@ -120,9 +115,6 @@ fn sip(bytes: &[u8], seed: u8) -> u64 {
     bytes.hash(&mut h);
     h.finish()
 }
-
-/// How often the epoch advances: the granularity of time limits.
-pub(crate) const TICK: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Advances the engine's epoch every [`TICK`] for as long as the runtime
 /// lives.

@@ -4,31 +4,26 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
 
 use cap_std::ambient_authority;
 use cap_std::fs::Dir;
-use std::time::{Duration, Instant};
-
-use wasmtime::component::ResourceTable;
-use wasmtime::{ResourceLimiter, Store};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::hostext::{self, CommandFailed, HostCtx, ProgressFn, SandboxState};
+use crate::limits::{Limits, MemoryExceeded};
 use crate::os::Os;
-use crate::process::Allowed;
+use crate::policy::{AllowedProgram, Grant};
 use crate::runtime::{Program, Runtime};
+use crate::store::{Setup, new_store};
 
-/// One directory the sandbox may reach.
-#[derive(Clone)]
-pub(crate) struct Grant {
-    /// The host directory, as given.
-    pub(crate) host: PathBuf,
-    /// Where the guest sees it (`/work`).
-    pub(crate) guest: String,
-    /// Every write through it fails with `EROFS`.
-    pub(crate) read_only: bool,
-    /// The same directory, opened for the host extension (cap-std).
-    pub(crate) dir: Arc<Dir>,
+impl Runtime {
+    /// Starts the policy of a new sandbox: nothing is granted until the
+    /// builder says so.
+    pub fn sandbox(&self) -> SandboxBuilder {
+        SandboxBuilder::new(self.clone())
+    }
 }
 
 /// The policy of a sandbox, deny by default: no directory, no environment
@@ -54,17 +49,6 @@ pub struct SandboxBuilder {
     limits: Limits,
     allow_run: Vec<String>,
 }
-
-/// The time and memory limits of a sandbox.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Limits {
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) memory: Option<usize>,
-}
-
-/// Called with the operation (`copytree`, `rmtree`, `move`) and the files
-/// done so far, from the thread running the call.
-pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
 
 impl SandboxBuilder {
     pub(crate) fn new(runtime: Runtime) -> Self {
@@ -161,7 +145,7 @@ impl SandboxBuilder {
                     format!("guest path must be absolute: {guest:?} (for {})", host.display()),
                 ));
             }
-            let dir = Dir::open_ambient_dir(&host, ambient_authority()).map_err(|e| {
+            Dir::open_ambient_dir(&host, ambient_authority()).map_err(|e| {
                 let kind = match e.kind() {
                     std::io::ErrorKind::NotFound => ErrorKind::FileNotFound,
                     std::io::ErrorKind::NotADirectory => ErrorKind::NotADirectory,
@@ -170,14 +154,14 @@ impl SandboxBuilder {
                 };
                 Error::new(kind, format!("cannot grant {}: {e}", host.display()))
             })?;
-            grants.push(Grant { host, guest, read_only, dir: Arc::new(dir) });
+            grants.push(Grant { host, guest, read_only });
         }
         if let Some(cwd) = self.cwd.as_ref().filter(|c| !c.starts_with('/')) {
             return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
         }
         let cwd = self.cwd.or_else(|| grants.first().map(|g| g.guest.clone()));
         let engine = &self.runtime.inner().engine;
-        let policy = self.allow_run.iter().map(|p| Allowed::resolve(p, engine)).collect::<Result<Vec<_>>>()?;
+        let programs = self.allow_run.iter().map(|p| AllowedProgram::resolve(p, engine)).collect::<Result<Vec<_>>>()?;
         // A process id of its own, stable for the sandbox's life.
         static NEXT_PID: AtomicI32 = AtomicI32::new(1000);
         let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
@@ -189,7 +173,7 @@ impl SandboxBuilder {
             progress: self.progress,
             pid,
             limits: self.limits,
-            policy: Arc::new(policy),
+            programs: Arc::new(programs),
         })
     }
 }
@@ -205,7 +189,7 @@ pub struct Sandbox {
     progress: Option<ProgressFn>,
     pid: i32,
     limits: Limits,
-    policy: Arc<Vec<Allowed>>,
+    programs: Arc<Vec<AllowedProgram>>,
 }
 
 impl Sandbox {
@@ -245,118 +229,33 @@ impl Sandbox {
         wasi.args(&args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
         let mut store = self.store(wasi)?;
         let linker = &self.runtime.inner().linker;
-        let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, &program.component, linker)
-            .map_err(|e| match e.downcast_ref::<MemoryExceeded>() {
-            Some(_) => Error::from_trap(e),
+        hostext::run_command(&mut store, linker, &program.component).map_err(|failed| match failed {
+            CommandFailed::Start(e) if e.downcast_ref::<MemoryExceeded>().is_some() => Error::from_trap(e),
             // Imports this sandbox does not provide, or no wasi:cli/run.
-            None => Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")),
-        })?;
-        match command.wasi_cli_run().call_run(&mut store) {
-            Ok(Ok(())) => Ok(0),
-            Ok(Err(())) => Ok(1),
-            Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-                Some(exit) => Ok(exit.0),
-                None => Err(Error::from_trap(e)),
-            },
-        }
+            CommandFailed::Start(e) => Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")),
+            CommandFailed::Trap(e) => Error::from_trap(e),
+        })
     }
 
     /// A store under this policy; `wasi` comes with what only the caller
     /// knows (arguments, standard streams).
-    fn store(&self, mut wasi: WasiCtxBuilder) -> Result<Store<State>> {
-        // Before the preopens: each preopen captures the setting when made,
-        // and running file calls in place is what makes them cheap.
-        wasi.allow_blocking_current_thread(true);
-        for g in self.grants.iter() {
-            let perms = if g.read_only { FsPerms::ReadOnly } else { FsPerms::ReadWrite };
-            wasi.preopened_dir(&g.host, &g.guest, perms).map_err(Error::sandbox)?;
-        }
-        wasi.envs(&self.env);
-        if let Some(cwd) = &self.cwd {
-            wasi.initial_cwd(cwd);
-        }
-        let state = State {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
+    fn store(&self, wasi: WasiCtxBuilder) -> Result<wasmtime::Store<SandboxState>> {
+        let inner = self.runtime.inner();
+        let setup = Setup {
+            grants: &self.grants,
+            env: &self.env,
+            cwd: self.cwd.as_deref(),
+            deadline: self.limits.deadline_from_now(),
+            memory: self.limits.memory,
+        };
+        let host = HostCtx {
             grants: self.grants.clone(),
+            programs: self.programs.clone(),
             progress: self.progress.clone(),
             pid: self.pid,
-            memory: MemoryCap { limit: self.limits.memory },
-            policy: self.policy.clone(),
-            deadline: self.limits.timeout.map(|t| Instant::now() + t),
+            memory: self.limits.memory,
+            linker: inner.linker.clone(),
         };
-        let mut store = Store::new(&self.runtime.inner().engine, state);
-        store.limiter(|s| &mut s.memory);
-        let ticks = match self.limits.timeout {
-            Some(t) => (t.as_nanos() / crate::runtime::TICK.as_nanos()).max(1) as u64,
-            None => u64::MAX / 2,
-        };
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        Ok(store)
-    }
-}
-
-/// What a store holds: WASI's context and the host extension's view of the
-/// same grants.
-pub(crate) struct State {
-    wasi: WasiCtx,
-    pub(crate) table: ResourceTable,
-    pub(crate) grants: Arc<Vec<Grant>>,
-    pub(crate) progress: Option<ProgressFn>,
-    /// `os.getpid()` in this sandbox.
-    pub(crate) pid: i32,
-    memory: MemoryCap,
-    /// The programs it may start.
-    pub(crate) policy: Arc<Vec<Allowed>>,
-    /// When its time limit ends, if it has one.
-    pub(crate) deadline: Option<Instant>,
-}
-
-/// The memory cap: growing past it traps with [`MemoryExceeded`].
-struct MemoryCap {
-    limit: Option<usize>,
-}
-
-/// Why a store trapped: its time limit, seen by the host.
-#[derive(Debug)]
-pub(crate) struct TimeLimit;
-
-impl std::fmt::Display for TimeLimit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the sandbox's time limit was reached")
-    }
-}
-
-impl std::error::Error for TimeLimit {}
-
-/// Why a store trapped: its memory cap.
-#[derive(Debug)]
-pub(crate) struct MemoryExceeded(pub(crate) usize);
-
-impl std::fmt::Display for MemoryExceeded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the sandbox's memory cap ({} MiB) was reached", self.0 >> 20)
-    }
-}
-
-impl std::error::Error for MemoryExceeded {}
-
-impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        match self.limit {
-            Some(limit) if desired > limit => Err(wasmtime::Error::new(MemoryExceeded(limit))),
-            _ => Ok(true),
-        }
-    }
-
-    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
-        Ok(true)
-    }
-}
-
-impl WasiView for State {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        new_store(&inner.engine, &setup, wasi, host)
     }
 }

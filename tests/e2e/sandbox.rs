@@ -207,3 +207,31 @@ fn the_sandbox_root_is_not_the_host_root() {
     let here: &Path = Path::new(env!("CARGO_MANIFEST_DIR"));
     assert!(!os.path().exists(here.to_str().unwrap()).unwrap());
 }
+
+/// The host extension works on what the guest resolved, so a `..` after a
+/// symbolic link climbs from the link's target, as the kernel and CPython
+/// resolve it, not from the link's own directory.
+#[test]
+fn host_calls_resolve_dotdot_after_a_link_as_the_kernel_does() {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("sub/x")).unwrap();
+    std::fs::write(dir.path().join("f"), "top").unwrap();
+    std::fs::write(dir.path().join("sub/f"), "beneath").unwrap();
+    std::os::unix::fs::symlink("sub/x", dir.path().join("l")).unwrap();
+    let mut os = runtime().sandbox().dir(dir.path(), "/d").build().unwrap().os().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &str| std::fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+    let before = mode("f");
+    os.chmod("/d/l/../f", 0o600, true).unwrap();
+    assert_eq!(mode("sub/f"), 0o600, "the file beneath the link's target changes");
+    assert_eq!(mode("f"), before, "the file beside the link does not");
+    // Every call that goes to the host resolves the same way.
+    assert_eq!(os.stat("/d/l/../f").unwrap().st_size, 7);
+    assert_eq!(os.stat("/d/l/../f").unwrap().st_mode & 0o777, 0o600);
+    assert!(os.access("/d/l/../f", 4, true).unwrap());
+    // A name only the link's target's parent holds.
+    std::fs::write(dir.path().join("sub/only"), "").unwrap();
+    assert!(os.statvfs("/d/l/../only").is_ok());
+    assert_eq!(os.lstat("/d/l/../only").unwrap().st_size, 0);
+    assert!(os.listdir("/d/l/..").unwrap().iter().any(|n| *n == "only"));
+}

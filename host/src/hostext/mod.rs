@@ -1,0 +1,299 @@
+//! The `osbox:os/host` extension (wit/host.wit): what WASI cannot do, or
+//! does too slowly, done by the host beneath the very descriptors the guest
+//! holds, so it reaches no more than the guest could. It has its own
+//! context ([`HostCtx`]) and [`add_to_linker`], beside WASI's.
+//!
+//! Host failures become WIT error codes here, in one place ([`code`]), by
+//! osbox's one errno table (crate `osbox-errno`).
+
+mod children;
+mod fs;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use osbox_errno::LinuxErrno;
+use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
+use wasmtime_wasi::FsPerms;
+use wasmtime_wasi::filesystem::Descriptor;
+
+pub use children::kill_children;
+pub(crate) use children::{CommandFailed, run_command};
+
+use crate::bindings::osbox::os::host::{FileStatus, Host, ScanEntry};
+use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
+use crate::limits::TimeLimit;
+use crate::policy::{AllowedProgram, Grant};
+use crate::store::State;
+
+osbox_errno::impl_linux_errno!(ErrorCode);
+
+/// Called with the operation (`copytree`, `rmtree`, `move`) and the files
+/// done so far, from the thread running the call.
+pub type ProgressFn = Arc<dyn Fn(&str, u64) + Send + Sync>;
+
+/// What the host extension knows of the sandbox an instance runs in.
+#[derive(Clone)]
+pub(crate) struct HostCtx {
+    /// The grants, for the preopens of command components run as children.
+    pub(crate) grants: Arc<Vec<Grant>>,
+    /// The programs it may start.
+    pub(crate) programs: Arc<Vec<AllowedProgram>>,
+    /// Where tree operations report their progress.
+    pub(crate) progress: Option<ProgressFn>,
+    /// `os.getpid()` in this sandbox.
+    pub(crate) pid: i32,
+    /// The memory cap children get too.
+    pub(crate) memory: Option<usize>,
+    /// WASI and this extension, for command components run as children.
+    pub(crate) linker: Arc<Linker<SandboxState>>,
+}
+
+impl HostCtx {
+    /// The context of a command component run as a child: the same
+    /// sandbox, reporting no progress of its own.
+    fn for_child(&self) -> HostCtx {
+        HostCtx { progress: None, ..self.clone() }
+    }
+}
+
+/// The store of an osbox instance: WASI and the host extension.
+pub(crate) type SandboxState = State<HostCtx>;
+
+/// The host extension's view of a store: its context, the table holding
+/// the guest's descriptors, and the instance's deadline.
+pub(crate) struct HostView<'a> {
+    ctx: &'a HostCtx,
+    table: &'a ResourceTable,
+    deadline: Option<Instant>,
+}
+
+struct HasHost;
+
+impl HasData for HasHost {
+    type Data<'a> = HostView<'a>;
+}
+
+/// Adds `osbox:os/host` to `linker`, for stores of [`SandboxState`].
+pub(crate) fn add_to_linker(linker: &mut Linker<SandboxState>) -> wasmtime::Result<()> {
+    crate::bindings::osbox::os::host::add_to_linker::<SandboxState, HasHost>(linker, |s| HostView {
+        ctx: &s.ext,
+        table: &s.table,
+        deadline: s.deadline,
+    })
+}
+
+/// A host `io::Error` as a WIT error code, by its errno.
+pub(crate) fn code(e: &io::Error) -> ErrorCode {
+    if let Some(code) = e.raw_os_error().and_then(ErrorCode::from_errno) {
+        return code;
+    }
+    match e.kind() {
+        // cap-std refuses paths that leave the directory this way, as WASI does.
+        io::ErrorKind::PermissionDenied => ErrorCode::NotPermitted,
+        io::ErrorKind::NotFound => ErrorCode::NoEntry,
+        _ => ErrorCode::Io,
+    }
+}
+
+/// A descriptor the guest passed: the open file or directory, and whether
+/// its grant is read-only.
+pub(crate) struct Beneath<'a> {
+    file: &'a std::fs::File,
+    is_dir: bool,
+    read_only: bool,
+}
+
+impl<'a> Beneath<'a> {
+    /// The directory to resolve paths beneath.
+    fn dir(&self) -> Result<&'a std::fs::File, ErrorCode> {
+        if self.is_dir { Ok(self.file) } else { Err(ErrorCode::NotDirectory) }
+    }
+
+    /// The directory to change something beneath: `read-only` under a
+    /// read-only grant.
+    fn writable_dir(&self) -> Result<&'a std::fs::File, ErrorCode> {
+        if self.read_only { Err(ErrorCode::ReadOnly) } else { self.dir() }
+    }
+}
+
+impl HostView<'_> {
+    fn beneath(&self, d: &Resource<Descriptor>) -> Result<Beneath<'_>, ErrorCode> {
+        match self.table.get(d) {
+            Ok(Descriptor::Dir(dir)) => {
+                Ok(Beneath { file: &dir.dir, is_dir: true, read_only: dir.perms == FsPerms::ReadOnly })
+            }
+            Ok(Descriptor::File(f)) => {
+                Ok(Beneath { file: &f.file, is_dir: false, read_only: f.perms == FsPerms::ReadOnly })
+            }
+            Err(_) => Err(ErrorCode::BadDescriptor),
+        }
+    }
+}
+
+impl Host for HostView<'_> {
+    fn read_at(&mut self, fd: Resource<Descriptor>, len: u64, offset: u64) -> Result<Vec<u8>, ErrorCode> {
+        let file = match self.table.get(&fd) {
+            Ok(Descriptor::File(f)) => f,
+            Ok(Descriptor::Dir(_)) => return Err(ErrorCode::IsDirectory),
+            Err(_) => return Err(ErrorCode::BadDescriptor),
+        };
+        // As WASI's read: the descriptor must have been opened for reading.
+        if !file.open_mode.contains(wasmtime_wasi::OpenMode::READ) {
+            return Err(ErrorCode::BadDescriptor);
+        }
+        fs::read_at(&file.file, len, offset)
+    }
+
+    fn chmod(&mut self, dir: Resource<Descriptor>, path: String, mode: u32, follow: bool) -> Result<(), ErrorCode> {
+        fs::chmod(&self.beneath(&dir)?, &path, mode, follow)
+    }
+
+    fn statvfs(&mut self, dir: Resource<Descriptor>, path: String) -> Result<StatvfsResult, ErrorCode> {
+        fs::statvfs(&self.beneath(&dir)?, &path)
+    }
+
+    fn stat(&mut self, dir: Resource<Descriptor>, path: String, follow: bool) -> Result<FileStatus, ErrorCode> {
+        fs::stat(&self.beneath(&dir)?, &path, follow)
+    }
+
+    fn copy_file(
+        &mut self,
+        src_dir: Resource<Descriptor>,
+        src: String,
+        dst_dir: Resource<Descriptor>,
+        dst: String,
+        times: bool,
+        sync: bool,
+    ) -> Result<(), ErrorCode> {
+        fs::copy_file(&self.beneath(&src_dir)?, &src, &self.beneath(&dst_dir)?, &dst, times, sync)
+    }
+
+    fn rename(
+        &mut self,
+        src_dir: Resource<Descriptor>,
+        src: String,
+        dst_dir: Resource<Descriptor>,
+        dst: String,
+    ) -> Result<(), ErrorCode> {
+        fs::rename(&self.beneath(&src_dir)?, &src, &self.beneath(&dst_dir)?, &dst)
+    }
+
+    fn scan_dir(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
+        fs::scan_dir(&self.beneath(&dir)?, &path, inodes)
+    }
+
+    fn progress(&mut self, operation: String, done: u64) {
+        if let Some(report) = &self.ctx.progress {
+            report(&operation, done);
+        }
+    }
+
+    fn system_info(&mut self) -> (UnameResult, u32) {
+        let u = rustix::system::uname();
+        let text = |s: &std::ffi::CStr| s.to_string_lossy().into_owned();
+        let uname = UnameResult {
+            sysname: text(u.sysname()),
+            nodename: text(u.nodename()),
+            release: text(u.release()),
+            version: text(u.version()),
+            machine: text(u.machine()),
+        };
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+        (uname, cpus)
+    }
+
+    fn pids(&mut self) -> (i32, i32) {
+        (self.ctx.pid, std::process::id() as i32)
+    }
+
+    fn local_zone(&mut self, seconds: i64) -> (i64, String, bool) {
+        local_zone(seconds)
+    }
+
+    fn terminal_size(&mut self, _fd: i32) -> Result<(u32, u32), ErrorCode> {
+        // The sandbox's standard streams are pipes or nothing in every way
+        // osbox runs it today: never a terminal.
+        Err(ErrorCode::NoTty)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spawn(
+        &mut self,
+        argv: Vec<String>,
+        cwd_dir: Resource<Descriptor>,
+        cwd: String,
+        guest_cwd: String,
+        env: Vec<(String, String)>,
+        input: Option<Vec<u8>>,
+        capture_stdout: bool,
+        capture_stderr: bool,
+        merge_stderr: bool,
+        timeout_ns: Option<u64>,
+    ) -> wasmtime::Result<Result<SpawnResult, ErrorCode>> {
+        let Some(argv0) = argv.first() else { return Ok(Err(ErrorCode::Invalid)) };
+        let Some(program) = AllowedProgram::find(&self.ctx.programs, argv0) else {
+            return Ok(Err(ErrorCode::NotPermitted));
+        };
+        // The directory must be beneath the grant, as cap-std resolves it;
+        // the child enters it through this descriptor.
+        let opened = self
+            .beneath(&cwd_dir)
+            .and_then(|at| cap_primitives::fs::open_dir(at.dir()?, std::path::Path::new(&cwd)).map_err(|e| code(&e)));
+        let cwd = match opened {
+            Ok(dir) => dir,
+            Err(c) => return Ok(Err(c)),
+        };
+        let call = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
+        let deadline = match (call, self.deadline) {
+            (Some(c), Some(d)) => Some(c.min(d)),
+            (c, d) => c.or(d),
+        };
+        let spawn = children::Spawn {
+            argv: &argv,
+            cwd,
+            guest_cwd: &guest_cwd,
+            env: &env,
+            input: input.as_deref(),
+            capture_stdout,
+            capture_stderr,
+            merge_stderr,
+            deadline,
+        };
+        let result = match &program.wasm {
+            Some(component) => children::run_wasm(self.ctx, component, spawn),
+            None => children::run(program, spawn),
+        };
+        // A child stopped by the sandbox's own limit ends the sandbox, from
+        // inside this call, whatever the epoch says yet; one stopped by the
+        // call's timeout is the caller's TimeoutExpired.
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(wasmtime::Error::new(TimeLimit));
+        }
+        Ok(result)
+    }
+}
+
+/// The host's time zone at `seconds`: offset east of UTC, abbreviation,
+/// summer time.
+fn local_zone(seconds: i64) -> (i64, String, bool) {
+    let t: libc::time_t = seconds as libc::time_t;
+    // SAFETY: localtime_r writes only into `tm`, which lives on this stack,
+    // and reads the time zone the process set up; tm_zone points into
+    // libc's static zone names, copied out before returning.
+    unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&t, &mut tm).is_null() {
+            return (0, "UTC".into(), false);
+        }
+        let zone = if tm.tm_zone.is_null() {
+            String::from("UTC")
+        } else {
+            std::ffi::CStr::from_ptr(tm.tm_zone).to_string_lossy().into_owned()
+        };
+        (tm.tm_gmtoff as i64, zone, tm.tm_isdst > 0)
+    }
+}
+
+impl crate::bindings::osbox::os::types::Host for HostView<'_> {}
