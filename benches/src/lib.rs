@@ -225,7 +225,7 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
     let mut i = 0;
     let o = time(|| {
         i += 1;
-        os.copytree("src", format!("o{i}"), &CopytreeOptions::default()).unwrap();
+        os.shutil().copytree("src", format!("o{i}"), &CopytreeOptions::default()).unwrap();
     });
     let mut j = 0;
     let n = time(|| {
@@ -237,7 +237,7 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
     let mut i = 0;
     let o = time(|| {
         i += 1;
-        os.rmtree(format!("o{i}"), false).unwrap();
+        os.shutil().rmtree(format!("o{i}"), false).unwrap();
     });
     let mut j = 0;
     let n = time(|| {

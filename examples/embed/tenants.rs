@@ -28,7 +28,7 @@ fn job(sandbox: &Sandbox, tenant: usize, n: usize) -> osbox::Result<usize> {
     let fd = os.open(&*name, libc_flags(), 0o644)?;
     os.write(fd, format!("tenant {tenant} job {n}\n").as_bytes())?;
     os.close(fd)?;
-    os.copy2(&*name, "/data/latest.txt", true)?;
+    os.shutil().copy2(&*name, "/data/latest.txt", true)?;
     // The tenant's view: its own directory, nothing else.
     assert_eq!(os.listdir("/")?, ["data"]);
     let err = os.stat("/etc/passwd").unwrap_err();

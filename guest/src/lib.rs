@@ -23,13 +23,15 @@ mod fs;
 mod fspath;
 mod host;
 mod path;
+mod platform;
 pub mod posixpath;
-mod process;
 mod sandbox;
 mod shutil;
 mod stat;
+mod subprocess;
 mod system;
 mod tempfile;
+mod time;
 
 /// The component: one type implements every exported interface.
 struct Osbox;

@@ -651,6 +651,14 @@ impl Guest for Osbox {
         which(&cmd, mode, path)
     }
 
+    fn disk_usage(path: Fspath) -> Result<(u64, u64, u64), OsError> {
+        let st = <Osbox as Fs>::statvfs(path)?;
+        let total = st.blocks.wrapping_mul(st.frsize);
+        let free = st.bavail.wrapping_mul(st.frsize);
+        let used = st.blocks.wrapping_sub(st.bfree).wrapping_mul(st.frsize);
+        Ok((total, used, free))
+    }
+
     fn get_terminal_size(fallback: (i64, i64)) -> (i64, i64) {
         let (columns, lines) = (env_int("COLUMNS"), env_int("LINES"));
         (if columns > 0 { columns } else { fallback.0 }, if lines > 0 { lines } else { fallback.1 })

@@ -63,4 +63,4 @@ macro_rules! exports {
     };
 }
 
-exports!(path, fs, file, env, shutil, tempfile, system, process);
+exports!(path, fs, file, env, shutil, tempfile, system, time, platform, sys, subprocess);

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 
 use crate::bindings::osbox::os::types::{Exception as WitException, OsError};
-use crate::path::FsPath;
+use crate::fspath::FsPath;
 
 /// What went wrong, by Python exception class.
 #[non_exhaustive]

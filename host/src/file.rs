@@ -3,8 +3,8 @@
 use wasmtime::component::ResourceAny;
 
 use crate::error::Result;
+use crate::fspath::FsPath;
 use crate::os::{Os, p};
-use crate::path::FsPath;
 use crate::types::Stat;
 
 /// An open file in a sandbox, as `os.open` would give it but typed: its own

@@ -2,10 +2,10 @@
 
 use crate::bindings::exports::osbox::os::shutil::CopyFunction as WitCopy;
 use crate::error::{Error, Result};
-use crate::os::{Os, p};
-use crate::path::FsPath;
+use crate::fspath::FsPath;
+use crate::os::p;
 
-/// The `copy_function` of [`Os::copytree`] and [`Os::move_`].
+/// The `copy_function` of [`Shutil::copytree`] and [`Shutil::move_path`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CopyFunction {
     /// `shutil.copy`: contents and permission bits.
@@ -24,7 +24,7 @@ impl From<CopyFunction> for WitCopy {
     }
 }
 
-/// Options of [`Os::copytree`], as `shutil.copytree`'s keyword arguments.
+/// Options of [`Shutil::copytree`], as `shutil.copytree`'s keyword arguments.
 #[derive(Debug, Clone, Default)]
 pub struct CopytreeOptions {
     /// `symlinks`: recreate links instead of copying what they point to.
@@ -39,7 +39,13 @@ pub struct CopytreeOptions {
     pub dirs_exist_ok: bool,
 }
 
-impl Os {
+crate::os::module_view! {
+    /// `shutil`: [`Os::shutil`](crate::Os::shutil) borrows the sandbox for
+    /// these.
+    Shutil, shutil, "shutil"
+}
+
+impl Shutil<'_> {
     /// `shutil.copyfile(src, dst, follow_symlinks=...)`. Onto an existing
     /// file the copy is written beside it and renamed into place, so a
     /// failure leaves the old content.
@@ -50,64 +56,65 @@ impl Os {
         follow_symlinks: bool,
     ) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_copyfile(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+        self.os.call(|g, s| g.shutil(s)?.call_copyfile(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
 
     /// `shutil.copymode(src, dst, follow_symlinks=...)`.
     pub fn copymode(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_copymode(s, &src, &dst, follow_symlinks))
+        self.os.call(|g, s| g.shutil(s)?.call_copymode(s, &src, &dst, follow_symlinks))
     }
 
     /// `shutil.copystat(src, dst, follow_symlinks=...)`.
     pub fn copystat(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_copystat(s, &src, &dst, follow_symlinks))
+        self.os.call(|g, s| g.shutil(s)?.call_copystat(s, &src, &dst, follow_symlinks))
     }
 
     /// `shutil.copy(src, dst, follow_symlinks=...)`: the path written.
     pub fn copy(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_copy(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+        self.os.call(|g, s| g.shutil(s)?.call_copy(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
 
     /// `shutil.copy2(src, dst, follow_symlinks=...)`: the path written.
     pub fn copy2(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_copy2(s, &src, &dst, follow_symlinks)).map(FsPath::from)
+        self.os.call(|g, s| g.shutil(s)?.call_copy2(s, &src, &dst, follow_symlinks)).map(FsPath::from)
     }
 
     /// `shutil.copytree(src, dst, ...)`: every failure is collected into one
     /// `shutil.Error` ([`crate::ErrorKind::ShutilError`]).
     pub fn copytree(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, o: &CopytreeOptions) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| {
-            g.shutil(s)?.call_copytree(
-                s,
-                &src,
-                &dst,
-                o.symlinks,
-                o.ignore_patterns.as_deref(),
-                o.copy_function.into(),
-                o.ignore_dangling_symlinks,
-                o.dirs_exist_ok,
-            )
-        })
-        .map(FsPath::from)
+        self.os
+            .call(|g, s| {
+                g.shutil(s)?.call_copytree(
+                    s,
+                    &src,
+                    &dst,
+                    o.symlinks,
+                    o.ignore_patterns.as_deref(),
+                    o.copy_function.into(),
+                    o.ignore_dangling_symlinks,
+                    o.dirs_exist_ok,
+                )
+            })
+            .map(FsPath::from)
     }
 
     /// `shutil.rmtree(path, ignore_errors=...)`: refuses a symbolic link at
     /// the top and never follows one inside.
     pub fn rmtree(&mut self, path: impl Into<FsPath>, ignore_errors: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.shutil(s)?.call_rmtree(s, &path, ignore_errors)).map(drop)
+        self.os.call(|g, s| g.shutil(s)?.call_rmtree(s, &path, ignore_errors)).map(drop)
     }
 
     /// `shutil.rmtree(path, onexc=...)`: removes what it can, calling
     /// `onexc` with each error in the order CPython would, and goes on.
     pub fn rmtree_onexc(&mut self, path: impl Into<FsPath>, mut onexc: impl FnMut(Error)) -> Result<()> {
         let path = p(path);
-        let skipped = self.call(|g, s| g.shutil(s)?.call_rmtree(s, &path, true))?;
+        let skipped = self.os.call(|g, s| g.shutil(s)?.call_rmtree(s, &path, true))?;
         skipped.into_iter().for_each(|e| onexc(e.into()));
         Ok(())
     }
@@ -115,32 +122,42 @@ impl Os {
     /// `shutil.copyfileobj(fsrc, fdst, length)` on two open descriptors
     /// (`length` 0: 64 KiB at a time).
     pub fn copyfileobj(&mut self, fsrc: i32, fdst: i32, length: i64) -> Result<()> {
-        self.call(|g, s| g.shutil(s)?.call_copyfileobj(s, fsrc, fdst, length))
+        self.os.call(|g, s| g.shutil(s)?.call_copyfileobj(s, fsrc, fdst, length))
     }
 
     /// `shutil.move(src, dst, copy_function=...)`: the final path, or `None`
     /// as CPython 3.11 answers when `dst` is a directory that is `src`. When
     /// a rename is not possible, the source is removed only after its copy
     /// is complete and synced.
-    pub fn move_(
+    pub fn move_path(
         &mut self,
         src: impl Into<FsPath>,
         dst: impl Into<FsPath>,
         copy_function: CopyFunction,
     ) -> Result<Option<FsPath>> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function.into())).map(|r| r.map(FsPath::from))
+        self.os
+            .call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function.into()))
+            .map(|r| r.map(FsPath::from))
     }
 
     /// `shutil.which(cmd, mode, path)`.
     pub fn which(&mut self, cmd: impl Into<FsPath>, mode: i32, path: Option<FsPath>) -> Result<Option<FsPath>> {
         let cmd = p(cmd);
         let path = path.map(p);
-        self.invoke(|g, s| g.shutil(s)?.call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
+        self.os.invoke(|g, s| g.shutil(s)?.call_which(s, &cmd, mode, path.as_ref())).map(|r| r.map(FsPath::from))
     }
 
-    /// `shutil.get_terminal_size(fallback)`: `(columns, lines)`.
+    /// `shutil.disk_usage(path)`: `(total, used, free)` in bytes, done by
+    /// the osbox host.
+    pub fn disk_usage(&mut self, path: impl Into<FsPath>) -> Result<(u64, u64, u64)> {
+        let path = p(path);
+        self.os.call(|g, s| g.shutil(s)?.call_disk_usage(s, &path))
+    }
+
+    /// `shutil.get_terminal_size(fallback)`: `COLUMNS` and `LINES`, else
+    /// the fallback (the sandbox has no terminal to ask).
     pub fn get_terminal_size(&mut self, fallback: (i64, i64)) -> Result<(i64, i64)> {
-        self.invoke(|g, s| g.shutil(s)?.call_get_terminal_size(s, fallback))
+        self.os.invoke(|g, s| g.shutil(s)?.call_get_terminal_size(s, fallback))
     }
 }

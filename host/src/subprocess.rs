@@ -1,10 +1,10 @@
 //! `os.system` and `subprocess.run` on [`Os`], under the sandbox's policy
 //! ([`crate::SandboxBuilder::allow_run`]).
 
-use crate::bindings::exports::osbox::os::process::Output as WitOutput;
+use crate::bindings::exports::osbox::os::subprocess::Output as WitOutput;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fspath::FsPath;
 use crate::os::{Os, p};
-use crate::path::FsPath;
 
 /// Where a child's output goes: `None`, `subprocess.PIPE`, `subprocess.STDOUT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,19 +123,27 @@ pub(crate) fn called_process_error(cmd: &str, returncode: i32) -> Error {
     Error::new(ErrorKind::CalledProcess, message)
 }
 
+crate::os::module_view! {
+    /// `subprocess`: [`Os::subprocess`](crate::Os::subprocess) borrows the
+    /// sandbox for these.
+    Subprocess, subprocess, "subprocess"
+}
+
 impl Os {
     /// `os.system(command)`: `sh -c command`, which the policy must allow;
     /// the wait status (exit code times 256).
     pub fn system(&mut self, command: &str) -> Result<i32> {
-        self.call(|g, s| g.process(s)?.call_system(s, command))
+        self.call(|g, s| g.subprocess(s)?.call_system(s, command))
     }
+}
 
+impl Subprocess<'_> {
     /// The child run as `subprocess.run(args, ...)` without `check` and
     /// `timeout` handling: `(completed, timed_out)`.
     pub(crate) fn run_raw(&mut self, args: &[String], o: &RunOptions) -> Result<(CompletedProcess, bool)> {
         let cwd = o.cwd.clone().map(p);
-        let r = self.call(|g, s| {
-            g.process(s)?.call_run(
+        let r = self.os.call(|g, s| {
+            g.subprocess(s)?.call_run(
                 s,
                 args,
                 cwd.as_ref(),

@@ -2,7 +2,7 @@
 //! and `os.statvfs_result`, as plain Rust types.
 
 use crate::bindings::osbox::os::types as wit;
-use crate::path::FsPath;
+use crate::fspath::FsPath;
 
 /// The type of a file, as `stat.S_IFMT(st_mode)` tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

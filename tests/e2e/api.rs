@@ -279,8 +279,8 @@ fn copies_keep_data_times_and_modes_across_grants_and_fail_exactly() {
         .unwrap()
         .os()
         .unwrap();
-    os.copy2("/a/src", "/b/copy2", true).unwrap();
-    os.copy("/a/src", "/b/copy", true).unwrap();
+    os.shutil().copy2("/a/src", "/b/copy2", true).unwrap();
+    os.shutil().copy("/a/src", "/b/copy", true).unwrap();
     for (name, times) in [("copy2", true), ("copy", false)] {
         let p = b.path().join(name);
         assert_eq!(std::fs::read(&p).unwrap(), data, "{name}");
@@ -290,17 +290,17 @@ fn copies_keep_data_times_and_modes_across_grants_and_fail_exactly() {
     }
     // Into a directory: the name is kept.
     std::fs::create_dir(b.path().join("dir")).unwrap();
-    assert_eq!(os.copy2("/a/src", "/b/dir", true).unwrap(), "/b/dir/src");
+    assert_eq!(os.shutil().copy2("/a/src", "/b/dir", true).unwrap(), "/b/dir/src");
     // Over an existing file: replaced, with the same result.
     std::fs::write(b.path().join("copy2"), "old").unwrap();
-    os.copy2("/a/src", "/b/copy2", true).unwrap();
+    os.shutil().copy2("/a/src", "/b/copy2", true).unwrap();
     assert_eq!(std::fs::read(b.path().join("copy2")).unwrap(), data);
     // The errors are CPython's.
-    let e = os.copy2("/a/src", "/ro/x", true).unwrap_err();
+    let e = os.shutil().copy2("/a/src", "/ro/x", true).unwrap_err();
     assert_eq!(e.to_string(), "[Errno 30] Read-only file system: '/ro/x'");
-    let e = os.copy2("/a/missing", "/b/x", true).unwrap_err();
+    let e = os.shutil().copy2("/a/missing", "/b/x", true).unwrap_err();
     assert_eq!(e.to_string(), "[Errno 2] No such file or directory: '/a/missing'");
-    let e = os.copy("/a", "/b/x", true).unwrap_err();
+    let e = os.shutil().copy("/a", "/b/x", true).unwrap_err();
     assert_eq!(e.to_string(), "[Errno 21] Is a directory: '/a'");
     assert!(!b.path().join("x").exists() && std::fs::read_dir(ro.path()).unwrap().count() == 0);
 }
@@ -362,11 +362,11 @@ fn named_pipes_are_not_copied_they_are_special_files() {
     assert_eq!(unsafe { libc::mkfifo(fifo2.as_ptr(), 0o644) }, 0);
     let mut os = crate::harness::work_os(dir.path());
     for (src, dst) in [("/work/pipe", "/work/out"), ("/work/file", "/work/pipe")] {
-        let e = os.copy2(src, dst, true).unwrap_err();
+        let e = os.shutil().copy2(src, dst, true).unwrap_err();
         let which = if src.ends_with("pipe") { src } else { dst };
         assert_eq!((e.kind(), e.to_string()), (osbox::ErrorKind::SpecialFile, format!("`{which}` is a named pipe")));
     }
-    let e = os.copytree("/work/tree", "/work/copy", &osbox::CopytreeOptions::default()).unwrap_err();
+    let e = os.shutil().copytree("/work/tree", "/work/copy", &osbox::CopytreeOptions::default()).unwrap_err();
     assert_eq!(e.kind(), osbox::ErrorKind::ShutilError);
     assert!(e.to_string().contains("`/work/tree/p` is a named pipe"), "{e}");
     assert!(!dir.path().join("out").exists());

@@ -55,7 +55,7 @@ fn copytree_into_a_full_disk_reports_every_failure_and_keeps_the_source() {
     plant_tree(disk.path(), 6, 40 * 1024);
     let before = snapshot(disk.path());
     let mut os = sandbox(disk.path(), small.path());
-    let err = os.copytree("/disk/tree", "/small/tree", &CopytreeOptions::default()).unwrap_err();
+    let err = os.shutil().copytree("/disk/tree", "/small/tree", &CopytreeOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ShutilError);
     let failures = err.message().matches("No space left on device").count();
     assert!(failures >= 4, "each file that did not fit is reported: {err}");
@@ -70,9 +70,9 @@ fn move_into_a_full_disk_keeps_the_source() {
     std::fs::write(disk.path().join("big"), vec![7u8; 200 * 1024]).unwrap();
     let before = snapshot(disk.path());
     let mut os = sandbox(disk.path(), small.path());
-    let err = os.move_("/disk/tree", "/small", CopyFunction::Copy2).unwrap_err();
+    let err = os.shutil().move_path("/disk/tree", "/small", CopyFunction::Copy2).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::ShutilError, "{err}");
-    let err = os.move_("/disk/big", "/small/big", CopyFunction::Copy2).unwrap_err();
+    let err = os.shutil().move_path("/disk/big", "/small/big", CopyFunction::Copy2).unwrap_err();
     assert_eq!((err.errno(), err.message()), (Some(28), "[Errno 28] No space left on device"));
     assert_eq!(snapshot(disk.path()), before, "nothing was removed from the source");
     assert!(!small.path().join("big").exists(), "no partial file is left behind");
@@ -85,9 +85,9 @@ fn copyfile_onto_an_existing_file_on_a_full_disk_keeps_the_old_content() {
     std::fs::write(disk.path().join("new"), vec![b'n'; 100 * 1024]).unwrap();
     let mut os = sandbox(disk.path(), small.path());
     for attempt in [
-        os.copyfile("/disk/new", "/small/config", true),
-        os.copy2("/disk/new", "/small/config", true),
-        os.move_("/disk/new", "/small/config", CopyFunction::Copy2).map(|_| "moved".into()),
+        os.shutil().copyfile("/disk/new", "/small/config", true),
+        os.shutil().copy2("/disk/new", "/small/config", true),
+        os.shutil().move_path("/disk/new", "/small/config", CopyFunction::Copy2).map(|_| "moved".into()),
     ] {
         let err = attempt.unwrap_err();
         assert_eq!(err.errno(), Some(28), "{err}");

@@ -70,16 +70,16 @@ fn copytree_move_and_rmtree_through_the_api() {
     }
     let mut os = work_os(dir.path());
     let opts = CopytreeOptions { ignore_patterns: Some(vec!["*.tmp".into()]), ..Default::default() };
-    assert_eq!(os.copytree("src", "dst", &opts).unwrap(), "dst");
+    assert_eq!(os.shutil().copytree("src", "dst", &opts).unwrap(), "dst");
     assert_eq!(std::fs::read_to_string(dir.path().join("dst/sub/b")).unwrap(), "2");
     assert!(!dir.path().join("dst/skip.tmp").exists());
-    let err = os.copytree("src", "dst", &opts).unwrap_err();
+    let err = os.shutil().copytree("src", "dst", &opts).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::FileExists);
-    assert_eq!(os.move_("dst", "moved", CopyFunction::Copy2).unwrap().unwrap(), "moved");
-    assert_eq!(os.copy2("src/a", "moved", true).unwrap(), "moved/a");
-    os.rmtree("moved", false).unwrap();
+    assert_eq!(os.shutil().move_path("dst", "moved", CopyFunction::Copy2).unwrap().unwrap(), "moved");
+    assert_eq!(os.shutil().copy2("src/a", "moved", true).unwrap(), "moved/a");
+    os.shutil().rmtree("moved", false).unwrap();
     assert!(!dir.path().join("moved").exists());
-    let err = os.copyfile("src/a", "src/a", true).unwrap_err();
+    let err = os.shutil().copyfile("src/a", "src/a", true).unwrap_err();
     assert_eq!((err.kind(), err.message()), (ErrorKind::SameFile, "'src/a' and 'src/a' are the same file"));
 }
 
@@ -91,7 +91,7 @@ fn copyfile_keeps_the_destination_mode() {
     std::fs::write(dir.path().join("dst"), "old").unwrap();
     std::fs::set_permissions(dir.path().join("dst"), std::fs::Permissions::from_mode(0o640)).unwrap();
     let mut os = work_os(dir.path());
-    os.copyfile("src", "dst", true).unwrap();
+    os.shutil().copyfile("src", "dst", true).unwrap();
     assert_eq!(std::fs::read_to_string(dir.path().join("dst")).unwrap(), "new");
     assert_eq!(std::fs::metadata(dir.path().join("dst")).unwrap().permissions().mode() & 0o777, 0o640);
     assert_eq!(snapshot(dir.path()).len(), 2, "no temporary file is left beside it");
@@ -101,10 +101,10 @@ fn copyfile_keeps_the_destination_mode() {
 fn temporary_directory_and_file_clean_up_on_drop() {
     let dir = tempdir();
     let mut os = runtime().sandbox().dir(dir.path(), "/work").env("TMPDIR", "/work").build().unwrap().os().unwrap();
-    assert_eq!(os.gettempdir().unwrap(), "/work");
+    assert_eq!(os.tempfile().gettempdir().unwrap(), "/work");
     let made;
     {
-        let mut tmp = os.temporary_directory(None, Some("t_".into()), None).unwrap();
+        let mut tmp = os.tempfile().temporary_directory(None, Some("t_".into()), None).unwrap();
         made = tmp.path().clone();
         assert!(made.to_string().starts_with("/work/t_"));
         tmp.makedirs(format!("{made}/a/b"), false).unwrap();
@@ -113,7 +113,7 @@ fn temporary_directory_and_file_clean_up_on_drop() {
     assert!(!os.path().exists(made).unwrap(), "the directory went with the guard");
     let name;
     {
-        let mut f = os.named_temporary_file(Some(".txt".into()), None, None).unwrap();
+        let mut f = os.tempfile().named_temporary_file(Some(".txt".into()), None, None).unwrap();
         name = f.path().clone();
         let fd = f.fd();
         f.write(fd, b"scratch").unwrap();
@@ -127,7 +127,7 @@ fn temporary_directory_and_file_clean_up_on_drop() {
 fn gettempdir_without_a_usable_directory_says_where_it_looked() {
     let dir = tempdir();
     let mut os = runtime().sandbox().ro_dir(dir.path(), "/ro").build().unwrap().os().unwrap();
-    let err = os.gettempdir().unwrap_err();
+    let err = os.tempfile().gettempdir().unwrap_err();
     assert_eq!(err.kind(), ErrorKind::FileNotFound);
     assert_eq!(
         err.message(),
@@ -135,7 +135,7 @@ fn gettempdir_without_a_usable_directory_says_where_it_looked() {
     );
     // With a writable grant and no TMPDIR, the current directory serves.
     let mut os = work_os(dir.path());
-    assert_eq!(os.gettempdir().unwrap(), FsPath::from("/work"));
+    assert_eq!(os.tempfile().gettempdir().unwrap(), FsPath::from("/work"));
 }
 
 #[test]
@@ -149,8 +149,8 @@ fn move_across_file_systems_copies_then_removes() {
     let mut os = runtime().sandbox().dir(disk.path(), "/disk").dir(shm.path(), "/shm").build().unwrap().os().unwrap();
     let err = os.rename("/disk/file", "/shm/file").unwrap_err();
     assert_eq!(err.errno(), Some(18), "the grants are on different file systems: {err}");
-    assert_eq!(os.move_("/disk/file", "/shm", CopyFunction::Copy2).unwrap().unwrap(), "/shm/file");
-    assert_eq!(os.move_("/disk/tree", "/shm/tree", CopyFunction::Copy2).unwrap().unwrap(), "/shm/tree");
+    assert_eq!(os.shutil().move_path("/disk/file", "/shm", CopyFunction::Copy2).unwrap().unwrap(), "/shm/file");
+    assert_eq!(os.shutil().move_path("/disk/tree", "/shm/tree", CopyFunction::Copy2).unwrap().unwrap(), "/shm/tree");
     assert_eq!(std::fs::read_to_string(shm.path().join("file")).unwrap(), "single");
     assert_eq!(std::fs::read_to_string(shm.path().join("tree/sub/f")).unwrap(), "payload");
     assert!(snapshot(disk.path()).is_empty(), "the sources are gone once copied");
@@ -174,8 +174,8 @@ fn tree_operations_report_progress() {
         .build()
         .unwrap();
     let mut os = sandbox.os().unwrap();
-    os.copytree("src", "dst", &CopytreeOptions::default()).unwrap();
-    os.rmtree("dst", false).unwrap();
+    os.shutil().copytree("src", "dst", &CopytreeOptions::default()).unwrap();
+    os.shutil().rmtree("dst", false).unwrap();
     let seen = seen.lock().unwrap();
     let copies: Vec<u64> = seen.iter().filter(|(op, _)| op == "copytree").map(|(_, n)| *n).collect();
     let removals: Vec<u64> = seen.iter().filter(|(op, _)| op == "rmtree").map(|(_, n)| *n).collect();
@@ -215,13 +215,13 @@ fn rmtree_onexc_sees_every_error_and_goes_on() {
     let before = snapshot(dir.path());
     let mut os = runtime().sandbox().ro_dir(dir.path(), "/ro").build().unwrap().os().unwrap();
     let mut seen = Vec::new();
-    os.rmtree_onexc("/ro/t", |e| seen.push((e.errno(), e.filename().map(|f| f.to_string())))).unwrap();
+    os.shutil().rmtree_onexc("/ro/t", |e| seen.push((e.errno(), e.filename().map(|f| f.to_string())))).unwrap();
     // Three files, the subdirectory and the top: each refused, each reported.
     assert_eq!(seen.len(), 5, "{seen:?}");
     assert!(seen.iter().all(|(errno, _)| *errno == Some(30)));
     assert!(seen.contains(&(Some(30), Some("c".into()))), "inner errors name the entry, as CPython's: {seen:?}");
     assert_eq!(seen.last().unwrap().1.as_deref(), Some("/ro/t"));
-    let err = os.rmtree("/ro/t", false).unwrap_err();
+    let err = os.shutil().rmtree("/ro/t", false).unwrap_err();
     assert_eq!(err.errno(), Some(30));
     assert_eq!(snapshot(dir.path()), before);
 }

@@ -85,15 +85,15 @@ fn symlink_swaps_racing_walk_copytree_and_rmtree_never_reach_outside() {
         // copytree follows links to files and directories (symlinks=False):
         // a link out is an error in its shutil.Error, never a copy.
         let copy = format!("/g/copy-{rounds}");
-        let _ = os.copytree("/g/tree", copy.as_str(), &CopytreeOptions::default());
-        let _ = os.rmtree(copy.as_str(), true);
+        let _ = os.shutil().copytree("/g/tree", copy.as_str(), &CopytreeOptions::default());
+        let _ = os.shutil().rmtree(copy.as_str(), true);
         // rmtree of a tree whose subdirectory may be a link right now.
         if rounds % 5 == 4 {
-            let _ = os.rmtree("/g/tree/sub", true);
+            let _ = os.shutil().rmtree("/g/tree/sub", true);
         }
         rounds += 1;
     }
-    let _ = os.rmtree("/g/tree", true);
+    let _ = os.shutil().rmtree("/g/tree", true);
     stop.store(true, Ordering::Relaxed);
     swapping.join().unwrap();
     // The instance lived through it all.
@@ -148,9 +148,9 @@ fn names_that_are_not_utf8_are_refused_cleanly() {
     };
     eilseq(os.listdir("/g/mixed").unwrap_err());
     eilseq(os.scandir("/g/mixed").unwrap_err());
-    eilseq(os.copytree("/g/mixed", "/g/copy", &CopytreeOptions::default()).unwrap_err());
+    eilseq(os.shutil().copytree("/g/mixed", "/g/copy", &CopytreeOptions::default()).unwrap_err());
     assert!(!grant.join("copy").exists(), "a failed listing copies nothing");
-    eilseq(os.rmtree("/g/mixed", false).unwrap_err());
+    eilseq(os.shutil().rmtree("/g/mixed", false).unwrap_err());
     // A bytes path that is not UTF-8 cannot be expressed to WASI.
     eilseq(os.stat(osbox::FsPath::Bytes(b"/g/mixed/caf\xe9.txt".to_vec())).unwrap_err());
     eilseq(os.open(osbox::FsPath::Bytes(b"/g/new\xff".to_vec()), 0o101, 0o644).unwrap_err());
@@ -172,8 +172,8 @@ fn trees_deeper_than_the_recursion_limit_raise_recursion_error_not_a_trap() {
         assert_eq!((e.kind(), e.message()), (ErrorKind::Recursion, "maximum recursion depth exceeded"));
     };
     recursion(os.walk("/g", WalkOptions::default()).map(drop));
-    recursion(os.copytree("/g/deep", "/g/copy", &CopytreeOptions::default()).map(drop));
-    recursion(os.rmtree("/g/deep", true));
+    recursion(os.shutil().copytree("/g/deep", "/g/copy", &CopytreeOptions::default()).map(drop));
+    recursion(os.shutil().rmtree("/g/deep", true));
     let many = format!("/g/made/{}", "m/".repeat(1100));
     recursion(os.makedirs(many.as_str(), false));
     // (A copytree of / into a grant recurses the same way: the kept
@@ -185,5 +185,5 @@ fn trees_deeper_than_the_recursion_limit_raise_recursion_error_not_a_trap() {
     names.sort();
     assert_eq!(names, ["copy", "deep"]);
     os.makedirs("/g/shallow/a/b/c", false).unwrap();
-    os.rmtree("/g/shallow", false).unwrap();
+    os.shutil().rmtree("/g/shallow", false).unwrap();
 }

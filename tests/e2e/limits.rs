@@ -13,7 +13,7 @@ fn a_timeout_ends_a_long_call_and_the_instance() {
     let mut os = sandbox.os().unwrap();
     assert_eq!(os.getcwd().unwrap(), "/");
     let started = Instant::now();
-    let err = os.sleep(30.0).unwrap_err();
+    let err = os.time().sleep(30.0).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(started.elapsed() < Duration::from_secs(5), "the limit cut the sleep short: {:?}", started.elapsed());
     let after = os.getcwd().unwrap_err();

@@ -20,13 +20,14 @@ fn work(dir: &std::path::Path, id: usize) {
     let fd = os.open(format!("a{id}/b/data"), 0o1 | 0o100 | 0o1000, 0o644).unwrap();
     os.write(fd, format!("sandbox {id}").as_bytes()).unwrap();
     os.close(fd).unwrap();
-    os.copytree(format!("a{id}"), format!("c{id}"), &CopytreeOptions { dirs_exist_ok: true, ..Default::default() })
+    os.shutil()
+        .copytree(format!("a{id}"), format!("c{id}"), &CopytreeOptions { dirs_exist_ok: true, ..Default::default() })
         .unwrap();
     os.rename(format!("c{id}/b/data"), format!("c{id}/b/moved")).unwrap();
     let mut names = os.listdir(".").unwrap();
     names.sort();
     assert_eq!(names, [FsPath::from(format!("a{id}")), FsPath::from(format!("c{id}"))], "only its own files");
-    os.rmtree(format!("c{id}"), false).unwrap();
+    os.shutil().rmtree(format!("c{id}"), false).unwrap();
 }
 
 #[test]

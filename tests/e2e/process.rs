@@ -16,7 +16,7 @@ fn captured() -> RunOptions {
 fn nothing_runs_unless_granted() {
     let dir = tempdir();
     let mut os = runtime().sandbox().dir(dir.path(), "/work").build().unwrap().os().unwrap();
-    let err = os.run(&["echo", "hi"], &captured()).unwrap_err();
+    let err = os.subprocess().run(&["echo", "hi"], &captured()).unwrap_err();
     assert_eq!(
         (err.kind(), err.errno(), err.message()),
         (ErrorKind::Permission, Some(1), "[Errno 1] Operation not permitted: 'echo'")
@@ -25,10 +25,10 @@ fn nothing_runs_unless_granted() {
     assert_eq!(err.message(), "[Errno 1] Operation not permitted: 'sh'", "no shell unless sh is granted");
     // Granting echo does not grant the shell, nor other names.
     let mut os = runtime().sandbox().dir(dir.path(), "/work").allow_run("echo").build().unwrap().os().unwrap();
-    assert_eq!(os.run(&["echo", "hi"], &captured()).unwrap().stdout.unwrap(), b"hi\n");
-    assert_eq!(os.run(&["/bin/echo", "hi"], &captured()).unwrap_err().kind(), ErrorKind::Permission);
-    assert_eq!(os.run(&["sh", "-c", "echo hi"], &captured()).unwrap_err().kind(), ErrorKind::Permission);
-    assert_eq!(os.run(&["./echo"], &captured()).unwrap_err().kind(), ErrorKind::Permission);
+    assert_eq!(os.subprocess().run(&["echo", "hi"], &captured()).unwrap().stdout.unwrap(), b"hi\n");
+    assert_eq!(os.subprocess().run(&["/bin/echo", "hi"], &captured()).unwrap_err().kind(), ErrorKind::Permission);
+    assert_eq!(os.subprocess().run(&["sh", "-c", "echo hi"], &captured()).unwrap_err().kind(), ErrorKind::Permission);
+    assert_eq!(os.subprocess().run(&["./echo"], &captured()).unwrap_err().kind(), ErrorKind::Permission);
 }
 
 #[test]
@@ -47,7 +47,7 @@ fn the_granted_program_is_the_one_resolved_on_the_host() {
         .unwrap()
         .os()
         .unwrap();
-    let done = os.run(&["echo", "--help-is-just-an-argument"], &captured()).unwrap();
+    let done = os.subprocess().run(&["echo", "--help-is-just-an-argument"], &captured()).unwrap();
     assert_eq!(done.stdout.unwrap(), b"--help-is-just-an-argument\n");
     let err = runtime().sandbox().allow_run("no-such-program-anywhere").build().err().unwrap();
     assert_eq!(err.kind(), ErrorKind::FileNotFound);
@@ -70,15 +70,15 @@ fn children_see_the_sandbox_environment_and_directory_only() {
         .unwrap()
         .os()
         .unwrap();
-    let env = os.run(&["env"], &captured()).unwrap().stdout.unwrap();
+    let env = os.subprocess().run(&["env"], &captured()).unwrap().stdout.unwrap();
     assert_eq!(String::from_utf8(env).unwrap(), "GRANTED=yes\n");
     os.putenv("LATER", "1").unwrap();
-    let env = os.run(&["env"], &captured()).unwrap().stdout.unwrap();
+    let env = os.subprocess().run(&["env"], &captured()).unwrap().stdout.unwrap();
     assert_eq!(String::from_utf8(env).unwrap(), "GRANTED=yes\nLATER=1\n", "putenv reaches children");
     os.chdir("/work/sub").unwrap();
-    assert_eq!(os.run(&["cat", "here.txt"], &captured()).unwrap().stdout.unwrap(), b"inside");
+    assert_eq!(os.subprocess().run(&["cat", "here.txt"], &captured()).unwrap().stdout.unwrap(), b"inside");
     let outside = RunOptions { cwd: Some("/".into()), ..captured() };
-    assert_eq!(os.run(&["cat", "here.txt"], &outside).unwrap_err().kind(), ErrorKind::FileNotFound);
+    assert_eq!(os.subprocess().run(&["cat", "here.txt"], &outside).unwrap_err().kind(), ErrorKind::FileNotFound);
 }
 
 #[test]
@@ -87,11 +87,12 @@ fn the_sandbox_time_limit_kills_children() {
     let sandbox = runtime().sandbox().dir(dir.path(), "/work").allow_run("sleep");
     let mut os = sandbox.timeout(Duration::from_millis(300)).build().unwrap().os().unwrap();
     let started = Instant::now();
-    let err = os.run(&["sleep", "30"], &RunOptions::default()).unwrap_err();
+    let err = os.subprocess().run(&["sleep", "30"], &RunOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
     assert!(started.elapsed() < Duration::from_secs(5), "the child was killed: {:?}", started.elapsed());
     let mut os = runtime().sandbox().dir(dir.path(), "/work").allow_run("sleep").build().unwrap().os().unwrap();
-    let err = os.run(&["sleep", "30"], &RunOptions { timeout: Some(0.2), ..Default::default() }).unwrap_err();
+    let err =
+        os.subprocess().run(&["sleep", "30"], &RunOptions { timeout: Some(0.2), ..Default::default() }).unwrap_err();
     assert_eq!(
         (err.kind(), err.message()),
         (ErrorKind::TimeoutExpired, "Command '['sleep', '30']' timed out after 0.2 seconds")
@@ -112,7 +113,7 @@ fn wasi_commands_run_as_sandboxed_subprocesses() {
         .unwrap()
         .os()
         .unwrap();
-    let run = |os: &mut osbox::Os, args: &[&str], o: &RunOptions| os.run(args, o).unwrap();
+    let run = |os: &mut osbox::Os, args: &[&str], o: &RunOptions| os.subprocess().run(args, o).unwrap();
     let done = run(&mut os, &["tool", "echo", "these", "words"], &captured());
     assert_eq!((done.returncode, done.stdout.unwrap()), (0, b"echo these words\n".to_vec()));
     assert_eq!(run(&mut os, &["tool", "env"], &captured()).stdout.unwrap(), b"hello\n");
@@ -128,7 +129,7 @@ fn wasi_commands_run_as_sandboxed_subprocesses() {
     let outside = run(&mut os, &["tool", "read", "/etc/passwd"], &captured());
     assert_eq!((outside.returncode, outside.stdout.unwrap()), (1, Vec::new()), "no host data");
     // A child that never ends is killed at its timeout.
-    let err = os.run(&["tool", "spin"], &RunOptions { timeout: Some(0.2), ..captured() }).unwrap_err();
+    let err = os.subprocess().run(&["tool", "spin"], &RunOptions { timeout: Some(0.2), ..captured() }).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TimeoutExpired);
     assert_eq!(os.getcwd().unwrap(), "/work", "the parent goes on");
 }

@@ -62,7 +62,7 @@ fn the_standalone_guest_runs_on_plain_wasi() {
     let Val::Record(fields) = call(&mut store, uname, &[]) else { panic!("a record") };
     assert_eq!(fields[0], ("sysname".to_string(), Val::String("wasi".into())));
 
-    let run = func(&mut store, &instance, "osbox:os/process@0.1.0", "system");
+    let run = func(&mut store, &instance, "osbox:os/subprocess@0.1.0", "system");
     let refused = call(&mut store, run, &[Val::String("true".into())]);
     assert_eq!(error_message(&refused), "[Errno 38] Function not implemented: 'sh'");
 

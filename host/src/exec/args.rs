@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::json;
 use crate::error::{Error, ErrorKind, Result};
-use crate::path::FsPath;
+use crate::fspath::FsPath;
 
 /// The arguments of one call, by parameter.
 pub struct Args {

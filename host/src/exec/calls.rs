@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 use super::args::Args;
 use super::json;
 use crate::error::{Error, ErrorKind, Result};
+use crate::fspath::FsPath;
 use crate::os::{Os, WalkOptions};
-use crate::path::FsPath;
 
 /// A callable: its parameters (Python's names, `*p` for varargs) and how
 /// to run it.
@@ -115,7 +115,7 @@ pub static CALLS: &[Def] = &[
         params: &["fd"],
         run: |os, a| {
             let fd = if a.get("fd").is_some() { a.fd("fd")? } else { 1 };
-            os.get_terminal_size_of(fd).map(|(c, l)| json!([c, l]))
+            os.get_terminal_size(fd).map(|(c, l)| json!([c, l]))
         },
     },
     Def { name: "os.getcwd", params: &[], run: |os, _| os.getcwd().map(Value::String) },
@@ -485,50 +485,58 @@ pub static CALLS: &[Def] = &[
         params: &["fd", "data"],
         run: |os, a| os.write(a.fd("fd")?, &a.bytes("data")?).map(Value::from),
     },
-    Def { name: "platform.machine", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.machine)) },
-    Def { name: "platform.node", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.nodename)) },
-    Def { name: "platform.release", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.release)) },
-    Def { name: "platform.system", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.sysname)) },
-    // The sixth field, processor, is what Linux's `uname -p` gives CPython: empty.
+    Def { name: "platform.machine", params: &[], run: |os, _| os.platform().machine().map(Value::String) },
+    Def { name: "platform.node", params: &[], run: |os, _| os.platform().node().map(Value::String) },
+    Def { name: "platform.processor", params: &[], run: |os, _| os.platform().processor().map(Value::String) },
+    Def { name: "platform.release", params: &[], run: |os, _| os.platform().release().map(Value::String) },
+    Def { name: "platform.system", params: &[], run: |os, _| os.platform().system().map(Value::String) },
     Def {
         name: "platform.uname",
         params: &[],
-        run: |os, _| os.uname().map(|u| json!([u.sysname, u.nodename, u.release, u.version, u.machine, ""])),
+        run: |os, _| {
+            os.platform().uname().map(|u| json!([u.system, u.node, u.release, u.version, u.machine, u.processor]))
+        },
     },
-    Def { name: "platform.version", params: &[], run: |os, _| os.uname().map(|u| Value::String(u.version)) },
+    Def { name: "platform.version", params: &[], run: |os, _| os.platform().version().map(Value::String) },
     Def {
         name: "shutil.copy",
         params: &["src", "dst", "follow_symlinks"],
-        run: |os, a| os.copy(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p)),
+        run: |os, a| {
+            os.shutil().copy(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+        },
     },
     Def {
         name: "shutil.copy2",
         params: &["src", "dst", "follow_symlinks"],
-        run: |os, a| os.copy2(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p)),
+        run: |os, a| {
+            os.shutil().copy2(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+        },
     },
     Def {
         name: "shutil.copyfile",
         params: &["src", "dst", "follow_symlinks"],
         run: |os, a| {
-            os.copyfile(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(|p| json::path(&p))
+            os.shutil()
+                .copyfile(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?)
+                .map(|p| json::path(&p))
         },
     },
     Def {
         name: "shutil.copyfileobj",
         params: &["fsrc", "fdst", "length"],
         run: |os, a| {
-            os.copyfileobj(a.file_object("fsrc")?, a.file_object("fdst")?, a.int("length", Some(0))?).map(unit)
+            os.shutil().copyfileobj(a.file_object("fsrc")?, a.file_object("fdst")?, a.int("length", Some(0))?).map(unit)
         },
     },
     Def {
         name: "shutil.copymode",
         params: &["src", "dst", "follow_symlinks"],
-        run: |os, a| os.copymode(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit),
+        run: |os, a| os.shutil().copymode(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit),
     },
     Def {
         name: "shutil.copystat",
         params: &["src", "dst", "follow_symlinks"],
-        run: |os, a| os.copystat(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit),
+        run: |os, a| os.shutil().copystat(a.path("src")?, a.path("dst")?, a.flag("follow_symlinks", true)?).map(unit),
     },
     Def {
         name: "shutil.copytree",
@@ -541,30 +549,24 @@ pub static CALLS: &[Def] = &[
                 ignore_dangling_symlinks: a.flag("ignore_dangling_symlinks", false)?,
                 dirs_exist_ok: a.flag("dirs_exist_ok", false)?,
             };
-            os.copytree(a.path("src")?, a.path("dst")?, &o).map(|p| json::path(&p))
+            os.shutil().copytree(a.path("src")?, a.path("dst")?, &o).map(|p| json::path(&p))
         },
     },
     Def {
         name: "shutil.disk_usage",
         params: &["path"],
-        run: |os, a| {
-            let s = os.statvfs(a.path("path")?)?;
-            let total = s.f_blocks * s.f_frsize;
-            let free = s.f_bavail * s.f_frsize;
-            let used = (s.f_blocks - s.f_bfree) * s.f_frsize;
-            Ok(json!([total, used, free]))
-        },
+        run: |os, a| os.shutil().disk_usage(a.path("path")?).map(|(total, used, free)| json!([total, used, free])),
     },
     Def {
         name: "shutil.get_terminal_size",
         params: &["fallback"],
-        run: |os, a| os.get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l])),
+        run: |os, a| os.shutil().get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l])),
     },
     Def {
         name: "shutil.move",
         params: &["src", "dst", "copy_function"],
         run: |os, a| {
-            let moved = os.move_(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?)?;
+            let moved = os.shutil().move_path(a.path("src")?, a.path("dst")?, a.copy_function("copy_function")?)?;
             Ok(moved.as_ref().map_or(Value::Null, json::path))
         },
     },
@@ -574,7 +576,7 @@ pub static CALLS: &[Def] = &[
         run: |os, a| {
             a.unsupported_unless_none("onerror")?;
             a.unsupported_unless_none("dir_fd")?;
-            os.rmtree(a.path("path")?, a.flag("ignore_errors", false)?).map(unit)
+            os.shutil().rmtree(a.path("path")?, a.flag("ignore_errors", false)?).map(unit)
         },
     },
     Def {
@@ -583,7 +585,7 @@ pub static CALLS: &[Def] = &[
         run: |os, a| {
             let mode = i32::try_from(a.int("mode", Some(1))?)
                 .map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
-            let found = os.which(a.path("cmd")?, mode, a.opt_path("path")?)?;
+            let found = os.shutil().which(a.path("cmd")?, mode, a.opt_path("path")?)?;
             Ok(found.as_ref().map_or(Value::Null, json::path))
         },
     },
@@ -591,13 +593,19 @@ pub static CALLS: &[Def] = &[
     Def { name: "subprocess.check_call", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::CheckCall) },
     Def { name: "subprocess.check_output", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::CheckOutput) },
     Def { name: "subprocess.run", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::Run) },
-    Def { name: "tempfile.gettempdir", params: &[], run: |os, _| os.gettempdir().map(|p| json::path(&p)) },
-    Def { name: "tempfile.gettempdirb", params: &[], run: |os, _| os.gettempdir().map(|p| json::bytes(p.as_bytes())) },
+    Def { name: "tempfile.gettempdir", params: &[], run: |os, _| os.tempfile().gettempdir().map(|p| json::path(&p)) },
+    Def {
+        name: "tempfile.gettempdirb",
+        params: &[],
+        run: |os, _| os.tempfile().gettempdir().map(|p| json::bytes(p.as_bytes())),
+    },
     Def {
         name: "tempfile.mkdtemp",
         params: &["suffix", "prefix", "dir"],
         run: |os, a| {
-            os.mkdtemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?).map(|p| json::path(&p))
+            os.tempfile()
+                .mkdtemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?)
+                .map(|p| json::path(&p))
         },
     },
     Def {
@@ -605,29 +613,26 @@ pub static CALLS: &[Def] = &[
         params: &["suffix", "prefix", "dir", "text"],
         run: |os, a| {
             a.flag("text", false)?;
-            os.mkstemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?)
+            os.tempfile()
+                .mkstemp(a.opt_path("suffix")?, a.opt_path("prefix")?, a.opt_path("dir")?)
                 .map(|(fd, p)| json!([fd, json::path(&p)]))
         },
     },
     Def {
         name: "time.gmtime",
         params: &["secs"],
-        run: |os, a| os.gmtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)),
+        run: |os, a| os.time().gmtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)),
     },
     Def {
         name: "time.localtime",
         params: &["secs"],
-        run: |os, a| os.localtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)),
+        run: |os, a| os.time().localtime(a.opt_float("secs")?).map(|t| json::struct_time(&t)),
     },
-    Def { name: "time.monotonic", params: &[], run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
-    Def { name: "time.monotonic_ns", params: &[], run: |os, _| os.monotonic_ns().map(Value::from) },
-    Def {
-        name: "time.perf_counter",
-        params: &[],
-        run: |os, _| os.monotonic_ns().map(|ns| Value::from(ns as f64 / 1e9)),
-    },
-    Def { name: "time.perf_counter_ns", params: &[], run: |os, _| os.monotonic_ns().map(Value::from) },
-    Def { name: "time.sleep", params: &["secs"], run: |os, a| os.sleep(a.float("secs")?).map(unit) },
+    Def { name: "time.monotonic", params: &[], run: |os, _| os.time().monotonic().map(Value::from) },
+    Def { name: "time.monotonic_ns", params: &[], run: |os, _| os.time().monotonic_ns().map(Value::from) },
+    Def { name: "time.perf_counter", params: &[], run: |os, _| os.time().perf_counter().map(Value::from) },
+    Def { name: "time.perf_counter_ns", params: &[], run: |os, _| os.time().perf_counter_ns().map(Value::from) },
+    Def { name: "time.sleep", params: &["secs"], run: |os, a| os.time().sleep(a.float("secs")?).map(unit) },
     Def {
         name: "time.strftime",
         params: &["format", "t"],
@@ -635,14 +640,14 @@ pub static CALLS: &[Def] = &[
             let format = a.string("format")?;
             // A tuple has no zone: it gets the local one, as in C.
             let t = match a.get("t") {
-                Some(_) => a.struct_time("t", &os.localtime(None)?)?,
+                Some(_) => a.struct_time("t", &os.time().localtime(None)?)?,
                 None => None,
             };
-            os.strftime(&format, t.as_ref()).map(Value::String)
+            os.time().strftime(&format, t.as_ref()).map(Value::String)
         },
     },
-    Def { name: "time.time", params: &[], run: |os, _| os.time_ns().map(|ns| Value::from(ns as f64 / 1e9)) },
-    Def { name: "time.time_ns", params: &[], run: |os, _| os.time_ns().map(Value::from) },
+    Def { name: "time.time", params: &[], run: |os, _| os.time().time().map(Value::from) },
+    Def { name: "time.time_ns", params: &[], run: |os, _| os.time().time_ns().map(Value::from) },
 ];
 
 /// The parameters of `subprocess.run` and friends that osbox takes.
@@ -765,7 +770,7 @@ fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
         timeout: timeout.as_ref().map(|t| t.0),
         check: false,
     };
-    let (done, timed_out) = os.run_raw(&argv, &options)?;
+    let (done, timed_out) = os.subprocess().run_raw(&argv, &options)?;
     let cmd = match &raw {
         Value::String(s) => s.clone(),
         _ => crate::subprocess::show_list(&given),
@@ -842,7 +847,7 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.defpath" | "os.path.defpath" => json!("/bin:/usr/bin"),
         "os.devnull" | "os.path.devnull" => json!("/dev/null"),
         "os.name" => json!("posix"),
-        "sys.platform" => json!("wasi"),
+        "sys.platform" => return Some(os.sys().platform().map(Value::String)),
         "subprocess.PIPE" => json!(PIPE),
         "subprocess.STDOUT" => json!(STDOUT),
         "subprocess.DEVNULL" => json!(-3),
@@ -867,7 +872,7 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.X_OK" => json!(1),
         "os.W_OK" => json!(2),
         "os.R_OK" => json!(4),
-        "tempfile.tempdir" => return Some(os.tempdir().map(|d| d.as_ref().map_or(Value::Null, json::path))),
+        "tempfile.tempdir" => return Some(os.tempfile().tempdir().map(|d| d.as_ref().map_or(Value::Null, json::path))),
         "os.environ" => {
             return Some(os.environ().map(|vars| {
                 Value::Object(vars.into_iter().map(|(k, v)| (k, Value::String(v))).collect::<Map<_, _>>())

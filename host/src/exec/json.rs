@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use crate::error::Error;
-use crate::path::FsPath;
+use crate::fspath::FsPath;
 use crate::types::{DirEntry, Stat, WalkStep};
 
 /// A path: a JSON string, or `{"$bytes": base64}`.

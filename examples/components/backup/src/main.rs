@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use osbox_bindings::{OsError, WalkItem, fs, p, path, shutil, system, text};
+use osbox_bindings::{OsError, WalkItem, fs, p, path, shutil, text, time};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -31,7 +31,7 @@ fn backup(source: &str, dest: &str) -> Result<(), OsError> {
     if !osbox_bindings::s_isdir(st.mode) {
         return Err(not_a_directory(source));
     }
-    let stamp = system::strftime("%Y%m%d_%H%M%S", Some(&system::localtime(None)?))?;
+    let stamp = time::strftime("%Y%m%d_%H%M%S", Some(&time::localtime(None)?))?;
     let root = path::join(&p(dest), &[p(&format!("backup_{stamp}"))])?;
     fs::mkdir(&root, 0o777)?;
     println!("backing up {source} into {}", text(&root));

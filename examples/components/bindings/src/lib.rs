@@ -21,7 +21,7 @@ wit_bindgen::generate!({
 
 pub use osbox::os::shutil::CopyFunction;
 pub use osbox::os::types::{DirEntry, Exception, FileType, Fspath, OsError, StatResult, WalkItem};
-pub use osbox::os::{env, file, fs, path, process, shutil, system, tempfile};
+pub use osbox::os::{env, file, fs, path, platform, shutil, subprocess, sys, system, tempfile, time};
 
 /// An `fspath` from text: what Python's `str` paths are.
 pub fn p(s: &str) -> Fspath {

@@ -12,7 +12,7 @@
 
 use std::process::ExitCode;
 
-use osbox_bindings::{OsError, WalkItem, env, fs, p, path, system, text};
+use osbox_bindings::{OsError, WalkItem, env, fs, p, path, text, time};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -65,7 +65,7 @@ fn report(root: &str, dirs: &[String]) -> Result<bool, OsError> {
     } else {
         dirs.to_vec()
     };
-    let now = system::time_ns();
+    let now = time::time_ns();
     for dir in &dirs {
         let full = path::join(&p(root), &[p(dir)])?;
         if !path::isdir(&full) {

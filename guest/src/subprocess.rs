@@ -4,7 +4,7 @@
 
 use crate::Osbox;
 use crate::error::{Fail, os_error, value_error};
-use crate::exports::osbox::os::process::{CompletedProcess, Guest, Output};
+use crate::exports::osbox::os::subprocess::{CompletedProcess, Guest, Output};
 use crate::host;
 use crate::osbox::os::types::{ErrorCode, Fspath, OsError};
 use crate::posixpath;
