@@ -371,3 +371,64 @@ fn named_pipes_are_not_copied_they_are_special_files() {
     assert!(e.to_string().contains("`/work/tree/p` is a named pipe"), "{e}");
     assert!(!dir.path().join("out").exists());
 }
+
+/// One naming rule: every function the component exports is found under
+/// its Python name in the exec protocol (and through it the Rust API):
+/// the WIT name in snake case, in the Python module its interface serves.
+/// The few exceptions are the protocol's spellings of what Python writes
+/// as operators or attributes, and `move-path` (a Rust keyword).
+#[test]
+fn every_exported_function_has_its_python_name_in_exec() {
+    fn module(iface: &str) -> &str {
+        match iface {
+            "fs" | "file" | "env" | "system" => "os",
+            "path" => "os.path",
+            other => other,
+        }
+    }
+    let spelled: &[(&str, &str)] = &[
+        ("env.environ", "os.environ"),
+        ("env.setenv", "os.environ.__setitem__"),
+        ("env.delenv", "os.environ.__delitem__"),
+        ("shutil.move-path", "shutil.move"),
+        ("subprocess.system", "os.system"),
+        ("sys.platform", "sys.platform"),
+        ("tempfile.tempdir", "tempfile.tempdir"),
+    ];
+    let callables: Vec<&str> = osbox::exec::callables().collect();
+    let mut os = crate::harness::work_os(tempdir().path());
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(crate::harness::repo().join("wit")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "wit") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Some(iface) = text.lines().find_map(|l| l.strip_prefix("interface ")).map(|l| l.trim_end_matches(" {"))
+        else {
+            continue;
+        };
+        if matches!(iface, "host" | "types") {
+            continue;
+        }
+        // Functions of the interface itself, not methods of its resources.
+        let functions = text.lines().filter_map(|l| l.strip_prefix("    ")?.split_once(": func").map(|(n, _)| n));
+        for name in functions.filter(|n| !n.starts_with(' ')) {
+            seen += 1;
+            let key = format!("{iface}.{name}");
+            let python = match spelled.iter().find(|(k, _)| *k == key) {
+                Some((_, p)) => p.to_string(),
+                None => format!("{}.{}", module(iface), name.replace('-', "_")),
+            };
+            // An attribute (`os.environ`, `sys.platform`) is read with no arguments.
+            let known = callables.contains(&python.as_str())
+                || osbox::exec::call(&mut os, &python, vec![], Default::default()).is_ok();
+            if !known {
+                missing.push(format!("{key} (as {python})"));
+            }
+        }
+    }
+    assert!(seen > 100, "only {seen} functions found in wit/");
+    assert!(missing.is_empty(), "exported functions without their Python name in exec: {missing:?}");
+}
