@@ -278,6 +278,23 @@ fn nonneg(v: i64) -> Result<u64, OsError> {
     u64::try_from(v).map_err(|_| invalid())
 }
 
+/// The most one `read` returns, as Linux's `read(2)` caps it.
+const MAX_READ: u64 = 0x7fff_f000;
+
+/// The length of a read, checked as CPython checks it before it looks at
+/// the descriptor: negative is `EINVAL`, and the buffer is allocated first,
+/// so a length that cannot be allocated is `MemoryError` (and the sandbox
+/// goes on, its allocator refused, not aborted). What one read returns is
+/// at most [`MAX_READ`] bytes.
+fn read_buffer(n: i64) -> Result<u64, OsError> {
+    let n = nonneg(n)?;
+    let room = usize::try_from(n).ok().and_then(|n| Vec::<u8>::new().try_reserve_exact(n).ok());
+    if room.is_none() {
+        return Err(crate::error::exception(crate::osbox::os::types::Exception::MemoryError, ""));
+    }
+    Ok(n.min(MAX_READ))
+}
+
 /// The descriptor's file as a stat result, for `os.fstat`.
 fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
     match &file.target {
@@ -289,8 +306,7 @@ fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
 }
 
 /// `os.read` on an open file.
-fn read_file(file: &Shared, n: i64) -> Result<Vec<u8>, OsError> {
-    let n = nonneg(n)?;
+fn read_file(file: &Shared, n: u64) -> Result<Vec<u8>, OsError> {
     let mut f = file.borrow_mut();
     let data = f.read_at(n, f.offset).map_err(bare)?;
     f.offset += data.len() as u64;
@@ -373,7 +389,7 @@ impl GuestFile for FileResource {
     }
 
     fn read(&self, n: i64) -> Result<Vec<u8>, OsError> {
-        read_file(&self.0, n)
+        read_file(&self.0, read_buffer(n)?)
     }
 
     fn write(&self, data: Vec<u8>) -> Result<u64, OsError> {
@@ -406,6 +422,7 @@ impl Guest for crate::Osbox {
     }
 
     fn read(fd: i32, n: i64) -> Result<Vec<u8>, OsError> {
+        let n = read_buffer(n)?;
         read_file(&get(fd)?, n)
     }
 
@@ -414,8 +431,10 @@ impl Guest for crate::Osbox {
     }
 
     fn pread(fd: i32, n: i64, offset: i64) -> Result<Vec<u8>, OsError> {
+        let n = read_buffer(n)?;
+        // Linux checks the offset before the descriptor.
+        let offset = nonneg(offset)?;
         let file = get(fd)?;
-        let (n, offset) = (nonneg(n)?, nonneg(offset)?);
         let f = file.borrow();
         f.read_at(n, offset).map_err(bare)
     }

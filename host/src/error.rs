@@ -174,19 +174,6 @@ impl Error {
     pub(crate) fn sandbox(err: impl fmt::Display) -> Self {
         Error::new(ErrorKind::Sandbox, format!("the sandbox failed: {err:#}"))
     }
-
-    /// Why a guest stopped: its memory cap, its time limit, or a trap.
-    pub(crate) fn from_trap(e: wasmtime::Error) -> Self {
-        if let Some(cap) = e.downcast_ref::<crate::limits::MemoryExceeded>() {
-            Error::new(ErrorKind::Memory, cap.to_string())
-        } else if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
-            || e.downcast_ref::<crate::limits::TimeLimit>().is_some()
-        {
-            Error::new(ErrorKind::Timeout, "the sandbox's time limit was reached")
-        } else {
-            Error::sandbox(e)
-        }
-    }
 }
 
 impl fmt::Display for Error {

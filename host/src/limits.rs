@@ -21,16 +21,40 @@ impl Limits {
     }
 }
 
-/// The memory cap of one store: growing past it traps with
-/// [`MemoryExceeded`].
+/// The memory cap of one store. Growing past it is refused, as an
+/// allocator's request to the system is: the guest's allocation fails, so
+/// what can fail (a buffer a call asks for) raises `MemoryError` and the
+/// instance goes on; what cannot ends the instance, and the refusal tells
+/// why ([`MemoryCap::refused`]).
 pub(crate) struct MemoryCap {
     pub(crate) limit: Option<usize>,
+    /// A growth was refused since the last [`MemoryCap::forget`].
+    refused: bool,
+}
+
+impl MemoryCap {
+    pub(crate) fn new(limit: Option<usize>) -> MemoryCap {
+        MemoryCap { limit, refused: false }
+    }
+
+    /// The cap, if a growth past it was refused since [`Self::forget`].
+    pub(crate) fn refusal(&self) -> Option<MemoryExceeded> {
+        self.limit.filter(|_| self.refused).map(MemoryExceeded)
+    }
+
+    /// Forgets the refusals so far.
+    pub(crate) fn forget(&mut self) {
+        self.refused = false;
+    }
 }
 
 impl ResourceLimiter for MemoryCap {
     fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         match self.limit {
-            Some(limit) if desired > limit => Err(wasmtime::Error::new(MemoryExceeded(limit))),
+            Some(limit) if desired > limit => {
+                self.refused = true;
+                Ok(false)
+            }
             _ => Ok(true),
         }
     }
@@ -52,7 +76,7 @@ impl std::fmt::Display for TimeLimit {
 
 impl std::error::Error for TimeLimit {}
 
-/// Why a store trapped: its memory cap.
+/// Why a call failed: the sandbox's memory cap.
 #[derive(Debug)]
 pub(crate) struct MemoryExceeded(pub(crate) usize);
 

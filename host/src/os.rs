@@ -9,6 +9,7 @@ use crate::bindings::osbox::os::types::{Fspath, OsError, WalkItem};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
 use crate::hostext::SandboxState as State;
+use crate::store::After;
 use crate::types::{DirEntry, Stat, Statvfs, WalkStep};
 
 /// A running sandbox: the current directory, environment and descriptors
@@ -72,11 +73,16 @@ impl Os {
         if let Some((_, why)) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
-        f(&self.guest, &mut self.store).map_err(|e| {
-            let err = Error::from_trap(e);
-            self.dead = Some((err.kind(), err.message().to_string()));
+        let result = f(&self.guest, &mut self.store).map_err(|e| {
+            let (err, after) = crate::store::failure(&self.store, e);
+            if after == After::Dead {
+                self.dead = Some((err.kind(), err.message().to_string()));
+            }
             err
-        })
+        });
+        // A refused growth the guest answered itself (MemoryError) is over.
+        self.store.data_mut().forget_refusals();
+        result
     }
 
     /// Runs a guest call that may raise.

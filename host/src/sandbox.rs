@@ -12,7 +12,7 @@ use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::hostext::{self, CommandFailed, HostCtx, ProgressFn, SandboxState};
-use crate::limits::{Limits, MemoryExceeded};
+use crate::limits::Limits;
 use crate::os::Os;
 use crate::policy::{AllowedProgram, Grant};
 use crate::runtime::{Program, Runtime};
@@ -229,12 +229,23 @@ impl Sandbox {
         wasi.args(&args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
         let mut store = self.store(wasi)?;
         let linker = &self.runtime.inner().linker;
-        hostext::run_command(&mut store, linker, &program.component).map_err(|failed| match failed {
-            CommandFailed::Start(e) if e.downcast_ref::<MemoryExceeded>().is_some() => Error::from_trap(e),
-            // Imports this sandbox does not provide, or no wasi:cli/run.
-            CommandFailed::Start(e) => Error::new(ErrorKind::Value, format!("cannot run the component: {e:#}")),
-            CommandFailed::Trap(e) => Error::from_trap(e),
-        })
+        let failed = match hostext::run_command(&mut store, linker, &program.component) {
+            Ok(status) => return Ok(status),
+            Err(failed) => failed,
+        };
+        match failed {
+            CommandFailed::Start(e) => {
+                let why = format!("{e:#}");
+                match crate::store::failure(&store, e) {
+                    // Imports this sandbox does not provide, or no wasi:cli/run.
+                    (err, _) if err.kind() == ErrorKind::Sandbox => {
+                        Err(Error::new(ErrorKind::Value, format!("cannot run the component: {why}")))
+                    }
+                    (err, _) => Err(err),
+                }
+            }
+            CommandFailed::Trap(e) => Err(crate::store::failure(&store, e).0),
+        }
     }
 
     /// A store under this policy; `wasi` comes with what only the caller

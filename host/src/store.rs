@@ -10,8 +10,8 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::error::{Error, Result};
-use crate::limits::{MemoryCap, TICK};
+use crate::error::{Error, ErrorKind, Result};
+use crate::limits::{MemoryCap, TICK, TimeLimit};
 use crate::policy::Grant;
 
 /// What a store holds: WASI's context, the resource table, the memory cap
@@ -24,6 +24,13 @@ pub(crate) struct State<X> {
     /// When the instance's time limit ends, if it has one.
     pub(crate) deadline: Option<Instant>,
     pub(crate) ext: X,
+}
+
+impl<X> State<X> {
+    /// Forgets refused growths: called after each call, whatever it gave.
+    pub(crate) fn forget_refusals(&mut self) {
+        self.memory.forget();
+    }
 }
 
 impl<X: Send> WasiView for State<X> {
@@ -71,7 +78,7 @@ pub(crate) fn new_store<X: Send + 'static>(
     let state = State {
         wasi: wasi.build(),
         table: ResourceTable::new(),
-        memory: MemoryCap { limit: setup.memory },
+        memory: MemoryCap::new(setup.memory),
         deadline: setup.deadline,
         ext,
     };
@@ -91,4 +98,32 @@ pub(crate) fn new_store<X: Send + 'static>(
     store.set_epoch_deadline(ticks);
     store.epoch_deadline_trap();
     Ok(store)
+}
+
+/// Whether an instance can still be entered after a call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum After {
+    /// It trapped (or its limit ended it): every later call fails.
+    Dead,
+    /// The call was refused before the guest ran (an argument too big for
+    /// the memory it may still have): the instance is as it was.
+    Alive,
+}
+
+/// What a failed call into an instance of `store` means, in one place:
+/// `MemoryError` when a growth past the memory cap was refused, whether the
+/// guest could not allocate an argument (the instance lives on) or
+/// aborted (it does not); `TimeoutError` at the time limit; else the
+/// sandbox failed.
+pub(crate) fn failure<X>(store: &Store<State<X>>, e: wasmtime::Error) -> (Error, After) {
+    let trapped = e.downcast_ref::<wasmtime::Trap>().is_some() || e.downcast_ref::<wasmtime::WasmBacktrace>().is_some();
+    if let Some(cap) = store.data().memory.refusal() {
+        let after = if trapped { After::Dead } else { After::Alive };
+        return (Error::new(ErrorKind::Memory, cap.to_string()), after);
+    }
+    if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) || e.downcast_ref::<TimeLimit>().is_some()
+    {
+        return (Error::new(ErrorKind::Timeout, TimeLimit.to_string()), After::Dead);
+    }
+    (Error::sandbox(e), After::Dead)
 }

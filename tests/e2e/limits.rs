@@ -24,18 +24,51 @@ fn a_timeout_ends_a_long_call_and_the_instance() {
 }
 
 #[test]
-fn a_memory_cap_gives_memory_error_and_the_runtime_goes_on() {
-    let sandbox = runtime().sandbox().memory_limit(16 << 20).build().unwrap();
+fn values_too_big_for_the_memory_cap_are_memory_error_and_the_sandbox_goes_on() {
+    let dir = crate::harness::tempdir();
+    std::fs::write(dir.path().join("small"), "x").unwrap();
+    let sandbox = runtime().sandbox().dir(dir.path(), "/w").memory_limit(32 << 20).build().unwrap();
     let mut os = sandbox.os().unwrap();
     assert_eq!(os.urandom(1 << 20).unwrap().len(), 1 << 20, "within the cap");
-    let err = os.urandom(100 << 20).unwrap_err();
-    assert_eq!((err.kind(), err.message()), (ErrorKind::Memory, "the sandbox's memory cap (16 MiB) was reached"));
-    assert_eq!(os.getcwd().unwrap_err().kind(), ErrorKind::Sandbox);
+    // A result the guest cannot hold: refused before it is made.
+    assert_eq!(os.urandom(100 << 20).unwrap_err().kind(), ErrorKind::Memory);
+    // A read's buffer, allocated first as CPython does.
+    let fd = os.open("/w/small", 0, 0).unwrap();
+    assert_eq!(os.read(fd, 1 << 40).unwrap_err().kind(), ErrorKind::Memory);
+    assert_eq!(os.read(fd, 100 << 20).unwrap_err().kind(), ErrorKind::Memory);
+    // An argument the guest cannot hold: refused before the guest runs.
+    let err = os.write(fd, &vec![7u8; 64 << 20]).unwrap_err();
+    assert_eq!((err.kind(), err.message()), (ErrorKind::Memory, "the sandbox's memory cap (32 MiB) was reached"));
+    // The instance lives on, its descriptors with it.
+    assert_eq!(os.read(fd, 10).unwrap(), b"x");
+    assert_eq!(os.getcwd().unwrap(), "/w");
+    assert!(os.died().is_none());
+    // Without a cap, what cannot be allocated at all is MemoryError too.
     let mut fresh = runtime().sandbox().build().unwrap().os().unwrap();
-    // Without a cap, what cannot be allocated at all is MemoryError, and the
-    // instance goes on.
     assert_eq!(fresh.urandom(1 << 40).unwrap_err().kind(), ErrorKind::Memory);
     assert_eq!(fresh.urandom(100 << 20).unwrap().len(), 100 << 20, "no cap, no limit");
+}
+
+/// wasmtime bounds what one host call may copy out of a guest (128 MiB by
+/// default); osbox bounds it by what the guest may hold, so large but
+/// legitimate values cross.
+#[test]
+fn large_values_cross_the_boundary_without_ending_the_sandbox() {
+    let dir = crate::harness::tempdir();
+    let mut os = runtime().sandbox().dir(dir.path(), "/w").build().unwrap().os().unwrap();
+    assert_eq!(os.urandom(200_000_000).unwrap().len(), 200_000_000);
+    let fd = os.open("/w/big", 0o101, 0o644).unwrap();
+    let data: Vec<u8> = (0..150u32 << 20).map(|i| (i % 251) as u8).collect();
+    assert_eq!(os.write(fd, &data).unwrap(), data.len() as u64);
+    os.close(fd).unwrap();
+    assert_eq!(std::fs::metadata(dir.path().join("big")).unwrap().len(), data.len() as u64);
+    // A read of a file bigger than the old 64 MiB piece returns all of it,
+    // as CPython's does (Linux reads up to 0x7ffff000 bytes at once).
+    let fd = os.open("/w/big", 0, 0).unwrap();
+    let back = os.read(fd, 200 << 20).unwrap();
+    assert_eq!(back.len(), data.len());
+    assert!(back == data);
+    assert_eq!(os.getcwd().unwrap(), "/w");
 }
 
 #[test]

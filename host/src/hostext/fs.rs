@@ -216,13 +216,25 @@ pub(super) fn copy_file(
     })
 }
 
-/// The most one `read-at` returns: what one `os.read` may ask at once
-/// without the host allocating without bound.
-const MAX_READ: usize = 64 << 20;
+/// The most one `read-at` returns, as Linux's `read(2)` caps a read.
+const MAX_READ: u64 = 0x7fff_f000;
 
-/// `read-at`: up to `len` bytes of the open file from `offset`.
+/// Reads up to this long allocate their buffer without asking the file's
+/// size first.
+const SMALL_READ: u64 = 1 << 20;
+
+/// `read-at`: up to `len` bytes of the open file from `offset`. The host
+/// holds no more than the file has: a long read of a regular file is first
+/// cut to what remains of it.
 pub(super) fn read_at(file: &File, len: u64, offset: u64) -> Result<Vec<u8>, ErrorCode> {
-    let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_READ);
+    let mut len = len.min(MAX_READ);
+    if len > SMALL_READ {
+        let meta = file.metadata().map_err(|e| code(&e))?;
+        if meta.is_file() {
+            len = len.min(meta.len().saturating_sub(offset));
+        }
+    }
+    let len = usize::try_from(len).unwrap_or(usize::MAX);
     // Read straight into the vector's spare capacity: no zeroing first.
     let mut buf = Vec::with_capacity(len);
     while buf.len() < len {
