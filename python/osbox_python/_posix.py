@@ -279,10 +279,30 @@ def scandir(path=None):
 # --- creating, removing, renaming ----------------------------------------
 
 
+# WASI creates files and directories without a mode: the host's defaults
+# (0o644, 0o755). Where a caller asks for other bits (mkstemp's 0o600,
+# mkdtemp's 0o700), they are set after creating, under the emulated umask.
+_umask = 0o022
+
+
+def umask(mask):
+    global _umask
+    old, _umask = _umask, _int(mask) & 0o777
+    return old
+
+
+def _created_mode(path, mode, default):
+    bits = mode & ~_umask & 0o7777
+    if bits != default:
+        call(fs.chmod, path, bits, True)
+
+
 def mkdir(path, mode=0o777, *, dir_fd=None):
     p = _path("mkdir", path)
     _no_dir_fd("mkdir", dir_fd)
-    call(fs.mkdir, p, _int(mode) & 0xFFFFFFFF)
+    mode = _int(mode)
+    call(fs.mkdir, p, mode & 0xFFFFFFFF)
+    _created_mode(p, mode, 0o755)
 
 
 def rmdir(path, *, dir_fd=None):
@@ -404,7 +424,19 @@ def chmod(path, mode, *, dir_fd=None, follow_symlinks=True):
 def open(path, flags, mode=0o777, *, dir_fd=None):
     p = _path("open", path)
     _no_dir_fd("open", dir_fd)
-    return call(file.open, p, _int(flags), _int(mode) & 0xFFFFFFFF)
+    flags, mode = _int(flags), _int(mode)
+    creating = flags & 0o100 and mode & ~_umask & 0o7777 != 0o644
+    if creating and not flags & 0o200:
+        # Only a file this call creates gets the mode.
+        creating = not fs.access(p, 0, False)
+    fd = call(file.open, p, flags, mode & 0xFFFFFFFF)
+    if creating:
+        try:
+            _created_mode(p, mode, 0o644)
+        except BaseException:
+            file.close(fd)
+            raise
+    return fd
 
 
 def read(fd, length):
