@@ -131,6 +131,14 @@ fn interpreter(cache: Option<&Path>) -> wasmtime::Result<Vec<u8>> {
     if let Ok(bytes) = std::fs::read(&file) {
         return Ok(bytes);
     }
+    // One build at a time (they share the virtual environment): the others
+    // wait, then find the component built.
+    std::fs::create_dir_all(&dir)?;
+    let lock = std::fs::File::create(dir.join("python-build.lock"))?;
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)?;
+    if let Ok(bytes) = std::fs::read(&file) {
+        return Ok(bytes);
+    }
     let work = dir.join(format!("python-build-{}", sources_key()));
     for (name, text) in SOURCES {
         let path = work.join(name);
