@@ -5,6 +5,7 @@
 //! osbox/native and osbox/CPython; `tests/ratios.rs` runs the small sizes
 //! in the test suite and fails when a ratio regresses past its limit.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -92,11 +93,17 @@ fn time(mut f: impl FnMut()) -> Duration {
 /// CPython's time for `body` (Python statements using `d`, the directory),
 /// measured inside python3 so that its start-up does not count.
 fn python(dir: &Path, setup: &str, body: &str) -> Option<Duration> {
+    python_in(&[OsStr::new("python3")], dir.as_os_str(), setup, body)
+}
+
+/// The same measured by `interpreter` (python3, or `osbox ... python`),
+/// with `dir` as it sees the directory.
+fn python_in(interpreter: &[&OsStr], dir: &OsStr, setup: &str, body: &str) -> Option<Duration> {
     let script = format!(
         "import os, shutil, time, sys\nd = sys.argv[1]\n{setup}\nruns = []\nfor _ in range({RUNS}):\n    t = time.perf_counter_ns()\n{}\n    runs.append(time.perf_counter_ns() - t)\nruns.sort()\nprint(runs[len(runs) // 2])\n",
         body.lines().map(|l| format!("    {l}\n")).collect::<String>()
     );
-    let out = Command::new("python3").arg("-c").arg(script).arg(dir).output().ok()?;
+    let out = Command::new(interpreter[0]).args(&interpreter[1..]).arg("-c").arg(script).arg(dir).output().ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok().map(Duration::from_nanos)
 }
 
@@ -335,8 +342,42 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
     if let Some(o) = o {
         rows.push(Row { case: "CLI start to first result".into(), osbox: o, native: None, cpython: p });
     }
+    if let Some(exe) = &cli {
+        rows.extend(python_rows(exe, w, s));
+    }
 
     Report { rows, per_idle_sandbox: per_sandbox }
+}
+
+/// `osbox python` beside CPython: start-up to exit of `-c pass` (warm
+/// compile cache), and `os.walk` and `os.stat` timed inside each
+/// interpreter (CPython natively; CPython 3.14 for WASI with osbox as its
+/// os, the tree granted read-only).
+fn python_rows(exe: &Path, w: &Path, s: &Sizes) -> Vec<Row> {
+    let mut rows = Vec::new();
+    // The first start builds and compiles the interpreter component.
+    let warm = Command::new(exe).args(["python", "-c", "pass"]).output();
+    if !warm.is_ok_and(|o| o.status.success()) {
+        return rows;
+    }
+    let o = time(|| assert!(Command::new(exe).args(["python", "-c", "pass"]).status().unwrap().success()));
+    let p = python(w, "import subprocess", "subprocess.run(['python3', '-c', 'pass'], check=True)");
+    rows.push(Row { case: "python -c pass, start to exit".into(), osbox: o, native: None, cpython: p });
+    let grant = format!("{}::/b", w.display());
+    let inside = [exe.as_os_str(), OsStr::new("--ro-dir"), OsStr::new(&grant), OsStr::new("python")];
+    let walk = format!("walk{}", s.walk_small);
+    let body = "for _ in os.walk(d):\n    pass";
+    if let Some(o) = python_in(&inside, OsStr::new(&format!("/b/{walk}")), "", body) {
+        let p = python(&w.join(&walk), "", body);
+        rows.push(Row { case: format!("python: walk of {} files", s.walk_small), osbox: o, native: None, cpython: p });
+    }
+    let body = format!("for _ in range({}):\n    os.stat('stat-me')", s.stats);
+    if let Some(o) = python_in(&inside, OsStr::new("/b"), "os.chdir(d)", &body) {
+        let p = python(w, "os.chdir(d)", &body);
+        let per = |d: Duration| d / s.stats as u32;
+        rows.push(Row { case: "python: stat round trip".into(), osbox: per(o), native: None, cpython: p.map(per) });
+    }
+    rows
 }
 
 /// Prints the table.

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use serde_json::{Map, Value};
 
-use osbox::{Error, Runtime, Sandbox, SandboxBuilder, exec};
+use osbox::{Error, PythonMain, Runtime, Sandbox, SandboxBuilder, exec};
 
 use crate::render;
 
@@ -82,6 +82,19 @@ enum Command {
         /// component is the component's, options included.
         #[arg(value_name = "COMPONENT [ARGS]", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
+    },
+    /// Run Python code in the sandbox with osbox as its os, e.g.
+    /// `osbox python --dir data::/data backup.py /data/app /data/backups`.
+    /// SCRIPT is read from the host; `-m` finds MODULE inside the grants
+    /// (the current directory first) or in the standard library. Exits with
+    /// the script's status (1 after an uncaught exception). The interpreter
+    /// component is built once, on first use, and cached.
+    Python {
+        /// `-c CODE`, `-m MODULE` or SCRIPT, then the arguments
+        /// (`sys.argv[1:]`). Everything from there on is Python's, options
+        /// included.
+        #[arg(value_name = "-c CODE | -m MODULE | SCRIPT", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Plug the osbox component into a component that imports the os
     /// surface, writing one component (what `wac plug` does).
@@ -176,6 +189,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let component = PathBuf::from(command.remove(0));
             run_component(&cli.sandbox, &component, command)
         }
+        Command::Python { mut args } => {
+            let first = args.remove(0);
+            let main = match first.as_str() {
+                "-c" | "-m" if args.is_empty() => bail!("argument expected for the {first} option"),
+                "-c" => PythonMain::Code(args.remove(0)),
+                "-m" => PythonMain::Module(args.remove(0)),
+                _ => PythonMain::Script(PathBuf::from(first)),
+            };
+            run_python(&cli.sandbox, &main, &args)
+        }
         Command::Compose { component, output, portable } => {
             let wasm = std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
             let composed = osbox::compose(&wasm, guest_build(portable))?;
@@ -241,6 +264,29 @@ fn run_component(options: &SandboxOptions, component: &Path, args: Vec<String>) 
             eprintln!("{}: {}", e.kind().python_name(), e);
             Ok(ExitCode::from(3))
         }
+    }
+}
+
+/// `osbox python`: the script's exit status; 2 when the script cannot be
+/// read (as CPython); 3 when the sandbox ended it, after saying why.
+fn run_python(options: &SandboxOptions, main: &PythonMain, args: &[String]) -> anyhow::Result<ExitCode> {
+    let sandbox = options.build()?;
+    if !sandbox.runtime().python_is_built() {
+        eprintln!("osbox: building the Python interpreter component (once; about a minute)");
+    }
+    match sandbox.python(main, args) {
+        Ok(status) => Ok(ExitCode::from(u8::try_from(status).unwrap_or(if status < 0 { 1 } else { 255 }))),
+        Err(e) if matches!(main, PythonMain::Script(_)) && e.message().starts_with("can't open file") => {
+            eprintln!("osbox python: {}", e.message());
+            Ok(ExitCode::from(2))
+        }
+        Err(e)
+            if matches!(e.kind(), osbox::ErrorKind::Timeout | osbox::ErrorKind::Memory | osbox::ErrorKind::Sandbox) =>
+        {
+            eprintln!("{}: {}", e.kind().python_name(), e);
+            Ok(ExitCode::from(3))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -41,7 +41,9 @@ pub(crate) struct Inner {
     /// WASI and the host extension, for programs run in a sandbox and the
     /// command components sandboxes run as children.
     pub(crate) linker: Arc<Linker<SandboxState>>,
-    cache: Option<PathBuf>,
+    pub(crate) cache: Option<PathBuf>,
+    /// The Python interpreter component, once loaded ([`Runtime::python`]).
+    pub(crate) python: std::sync::OnceLock<Program>,
 }
 
 impl Runtime {
@@ -69,7 +71,8 @@ impl Runtime {
         crate::hostext::add_to_linker(&mut linker).map_err(Error::sandbox)?;
         let pre = linker.instantiate_pre(&component).map_err(Error::sandbox)?;
         let indices = Arc::new(bindings::Indices::new(&pre).map_err(Error::sandbox)?);
-        let inner = Arc::new(Inner { engine, pre, indices, linker: Arc::new(linker), cache: dir });
+        let inner =
+            Arc::new(Inner { engine, pre, indices, linker: Arc::new(linker), cache: dir, python: Default::default() });
         start_ticker(Arc::downgrade(&inner)).map_err(Error::sandbox)?;
         Ok(Runtime { inner })
     }
@@ -147,7 +150,18 @@ fn load_component(engine: &Engine, cache: Option<&Path>) -> wasmtime::Result<Com
 /// Compiles `wasm`, or loads it from the cache entry named by `key` (which
 /// must identify the bytes) and the engine's configuration.
 fn compile(engine: &Engine, cache: Option<&Path>, key: &str, wasm: &[u8]) -> wasmtime::Result<Component> {
-    let Some(dir) = cache else { return Component::new(engine, wasm) };
+    compile_lazy(engine, cache, key, || Ok(wasm.to_vec()))
+}
+
+/// [`compile`], with the bytes made only when the cache has no entry for
+/// `key` (for a component too big to read or compose at every start).
+pub(crate) fn compile_lazy(
+    engine: &Engine,
+    cache: Option<&Path>,
+    key: &str,
+    wasm: impl FnOnce() -> wasmtime::Result<Vec<u8>>,
+) -> wasmtime::Result<Component> {
+    let Some(dir) = cache else { return Component::new(engine, wasm()?) };
     let mut h = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     let file = dir.join(format!("{key}-{:016x}.cwasm", h.finish()));
@@ -159,7 +173,7 @@ fn compile(engine: &Engine, cache: Option<&Path>, key: &str, wasm: &[u8]) -> was
             return Ok(c);
         }
     }
-    let component = Component::new(engine, wasm)?;
+    let component = Component::new(engine, wasm()?)?;
     // A cache that cannot be written only costs the next start its time.
     let _ = store(&file, &component.serialize()?);
     Ok(component)

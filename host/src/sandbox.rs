@@ -203,6 +203,18 @@ impl Sandbox {
         Ok(Os::new(self.runtime.clone(), store, exports))
     }
 
+    /// Where the guest sees the host file `path`, if it lies inside a grant
+    /// (the first grant that holds it).
+    pub(crate) fn guest_path(&self, path: &Path) -> Option<String> {
+        let path = path.canonicalize().ok()?;
+        self.grants.iter().find_map(|g| {
+            let rel = path.strip_prefix(g.host.canonicalize().ok()?).ok()?;
+            let rel = rel.to_str()?;
+            let base = g.guest.trim_end_matches('/');
+            Some(if rel.is_empty() { format!("{base}/") } else { format!("{base}/{rel}") })
+        })
+    }
+
     /// The runtime this sandbox runs in (for [`Runtime::program`]).
     pub fn runtime(&self) -> &Runtime {
         &self.runtime

@@ -14,6 +14,7 @@ mod hostile;
 mod limits;
 mod load;
 mod process;
+mod python;
 mod sandbox;
 mod sequences;
 mod standalone;
