@@ -8,14 +8,14 @@
 pub use crate::osbox::os::host::*;
 
 #[cfg(feature = "standalone")]
-pub use crate::osbox::os::host::{FileStatus, ScanEntry};
+pub use crate::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
 
 #[cfg(feature = "standalone")]
 pub use standalone::*;
 
 #[cfg(feature = "standalone")]
 mod standalone {
-    use crate::osbox::os::host::{FileStatus, ScanEntry};
+    use crate::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
     use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
     use crate::wasi::filesystem::types::Descriptor;
 
@@ -36,7 +36,7 @@ mod standalone {
         _src: &str,
         _dst_dir: &Descriptor,
         _dst: &str,
-        _times: bool,
+        _metadata: CopyMetadata,
         _sync: bool,
     ) -> Result<(), ErrorCode> {
         Err(ErrorCode::NotImplemented)

@@ -14,7 +14,7 @@ use crate::exports::osbox::os::path::Guest as Path;
 use crate::exports::osbox::os::shutil::{CopyFunction, Guest};
 use crate::file::flags::{O_CREAT, O_EXCL, O_TRUNC, O_WRONLY};
 use crate::fs::is_dir_mode;
-use crate::host;
+use crate::host::{self, CopyMetadata};
 use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
 use crate::posixpath::{self, repr_str};
 use crate::sandbox::{self, Loc, Mount, resolve};
@@ -165,6 +165,9 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
         <Osbox as Fs>::symlink(target, dst.clone())?;
         return Ok(dst.clone());
     }
+    if fast_copy(src, dst, CopyMetadata::None, sync) {
+        return Ok(dst.clone());
+    }
     let fd_in = open_source(src)?;
     closing(fd_in, |fd_in| {
         let replacing = <Osbox as Fs>::stat(dst.clone(), false).is_ok_and(|s| stat::is(s.mode, FileType::RegularFile));
@@ -241,23 +244,31 @@ fn copystat(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
     Ok(())
 }
 
-/// A copy of a regular file into a new one in one host call (the kernel
-/// copies the data), where the osbox host is there and nothing unusual is
-/// asked; `false` leaves it to the general path, which gives the exact
-/// errors of whatever is unusual.
-fn fast_copy(function: CopyFunction, src: &Fspath, dst: &Fspath, sync: bool) -> bool {
+/// A copy of a regular file to a new one, or over a regular file, in one
+/// host call: the kernel copies the data into an unnamed file, put in place
+/// only when whole, so that a copy cut short leaves nothing. Where the osbox
+/// host is there and nothing unusual is asked; `false` leaves it to the
+/// general path, which gives the exact errors of whatever is unusual.
+fn fast_copy(src: &Fspath, dst: &Fspath, metadata: CopyMetadata, sync: bool) -> bool {
     let (Ok(Loc::Real { mount: m1, rel: r1 }), Ok(Loc::Real { mount: m2, rel: r2 })) = (resolve(src), resolve(dst))
     else {
         return false;
     };
-    host::copy_file(&m1.dir, &r1, &m2.dir, &r2, function == CopyFunction::Copy2, sync).is_ok()
+    host::copy_file(&m1.dir, &r1, &m2.dir, &r2, metadata, sync).is_ok()
 }
 
 fn copy_with(function: CopyFunction, src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
-    if follow && fast_copy(function, src, dst, sync) {
+    let metadata = match function {
+        CopyFunction::Copy => CopyMetadata::Mode,
+        CopyFunction::Copy2 => CopyMetadata::ModeAndTimes,
+    };
+    if follow && fast_copy(src, dst, metadata, sync) {
         return Ok(dst.clone());
     }
     let dst = if isdir(dst) { join(dst, &posixpath::basename(src.as_bytes())) } else { dst.clone() };
+    if follow && fast_copy(src, &dst, metadata, sync) {
+        return Ok(dst);
+    }
     copyfile(src, &dst, follow, sync)?;
     match function {
         CopyFunction::Copy => copymode(src, &dst, follow)?,

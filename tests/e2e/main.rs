@@ -3,6 +3,7 @@
 
 mod api;
 mod cli;
+mod crash;
 mod differential;
 mod escapes;
 mod examples;

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use cap_primitives::fs::{FollowSymlinks, Metadata, MetadataExt, OpenOptions, OpenOptionsExt, PermissionsExt};
 
 use super::{Beneath, code};
-use crate::bindings::osbox::os::host::{FileStatus, ScanEntry};
+use crate::bindings::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
 use crate::bindings::osbox::os::types::{ErrorCode, FileType, StatvfsResult};
 
 /// A cap-primitives file type as WIT's: the one mapping.
@@ -175,15 +175,47 @@ pub(super) fn rename(from: &Beneath<'_>, src: &str, to: &Beneath<'_>, dst: &str)
     cap_primitives::fs::rename(a, Path::new(src), b, Path::new(dst)).map_err(|e| code(&e))
 }
 
-/// `copy-file`: a regular file into a new one, with the kernel's copy.
+/// The directory holding `path` beneath `dir`, opened, and its final name;
+/// `None` when `path` ends in no plain name (`.`, `..`, a trailing slash).
+fn parent_and_name(dir: &File, path: &str) -> Result<Option<(Option<File>, String)>, ErrorCode> {
+    let (parent, name) = path.rsplit_once('/').unwrap_or((".", path));
+    if name.is_empty() || name == "." || name == ".." {
+        return Ok(None);
+    }
+    let parent = match parent {
+        "." => None,
+        "" => return Ok(None),
+        p => Some(cap_primitives::fs::open_dir(dir, Path::new(p)).map_err(|e| code(&e))?),
+    };
+    Ok(Some((parent, name.to_string())))
+}
+
+/// Links the open, unnamed file `file` at `name` in `dir`: `linkat` of the
+/// descriptor itself, or through `/proc` where that needs a privilege the
+/// host lacks.
+fn link_unnamed(file: &File, dir: &File, name: &str) -> rustix::io::Result<()> {
+    use rustix::fs::{AtFlags, CWD, linkat};
+    match linkat(file, "", dir, name, AtFlags::EMPTY_PATH) {
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::PERM) => {
+            let proc = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(file));
+            linkat(CWD, proc.as_str(), dir, name, AtFlags::SYMLINK_FOLLOW)
+        }
+        other => other,
+    }
+}
+
+/// `copy-file`: a regular file copied with the kernel's copy into an
+/// unnamed file, put in place only when whole, so that no one ever sees
+/// `dst` incomplete and a host killed mid-copy leaves nothing behind.
 pub(super) fn copy_file(
     from: &Beneath<'_>,
     src: &str,
     to: &Beneath<'_>,
     dst: &str,
-    times: bool,
+    metadata: CopyMetadata,
     sync: bool,
 ) -> Result<(), ErrorCode> {
+    use rustix::fs::{AtFlags, FileType as Ft, Mode, OFlags};
     let (a, b) = (from.dir()?, to.writable_dir()?);
     // Without blocking on a named pipe: only a regular file is copied here.
     let mut reading = OpenOptions::new();
@@ -193,26 +225,68 @@ pub(super) fn copy_file(
     if !meta.is_file() {
         return Err(ErrorCode::Unsupported);
     }
-    let mut creating = OpenOptions::new();
-    creating.write(true).create_new(true);
-    let mut output = cap_primitives::fs::open(b, Path::new(dst), &creating).map_err(|e| code(&e))?;
+    let Some((parent, name)) = parent_and_name(b, dst)? else { return Err(ErrorCode::Unsupported) };
+    let dir = parent.as_ref().unwrap_or(b);
+    // What is there now: nothing, or a regular file (other than the source)
+    // that `open(dst, 'wb')` could open; anything else is the guest's.
+    let old = match rustix::fs::statat(dir, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
+        Err(rustix::io::Errno::NOENT) => None,
+        Err(e) => return Err(code(&e.into())),
+        Ok(st) if Ft::from_raw_mode(st.st_mode) != Ft::RegularFile => return Err(ErrorCode::Unsupported),
+        Ok(st) => {
+            use std::os::unix::fs::MetadataExt;
+            if (st.st_dev, st.st_ino) == (meta.dev(), meta.ino()) {
+                return Err(ErrorCode::Unsupported);
+            }
+            let writing = OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+            rustix::fs::openat(dir, name.as_str(), writing, Mode::empty()).map_err(|e| code(&e.into()))?;
+            Some(st.st_mode & 0o7777)
+        }
+    };
+    let mode = match metadata {
+        CopyMetadata::None => old,
+        CopyMetadata::Mode | CopyMetadata::ModeAndTimes => {
+            use std::os::unix::fs::PermissionsExt;
+            Some(meta.permissions().mode() & 0o7777)
+        }
+    };
+    let unnamed =
+        match rustix::fs::openat(dir, ".", OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC, Mode::from(0o666)) {
+            Ok(fd) => File::from(fd),
+            // A file system without unnamed files: the guest's way.
+            Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR | rustix::io::Errno::INVAL) => {
+                return Err(ErrorCode::Unsupported);
+            }
+            Err(e) => return Err(code(&e.into())),
+        };
     let copied = (|| {
-        io::copy(&mut &input, &mut output)?;
-        if times {
-            output
+        io::copy(&mut &input, &mut &unnamed)?;
+        if metadata == CopyMetadata::ModeAndTimes {
+            unnamed
                 .set_times(std::fs::FileTimes::new().set_accessed(meta.accessed()?).set_modified(meta.modified()?))?;
         }
-        use std::os::unix::fs::PermissionsExt as _;
-        output.set_permissions(std::fs::Permissions::from_mode(meta.permissions().mode() & 0o7777))?;
+        if let Some(mode) = mode {
+            rustix::fs::fchmod(&unnamed, Mode::from(mode))?;
+        }
         if sync {
-            output.sync_all()?;
+            unnamed.sync_all()?;
         }
         Ok(())
     })();
-    copied.map_err(|e: io::Error| {
-        drop(output);
-        let _ = cap_primitives::fs::remove_file(b, Path::new(dst));
-        code(&e)
+    copied.map_err(|e: io::Error| code(&e))?;
+    if old.is_none() {
+        // `exist` when another made `dst` meanwhile: the guest's way then.
+        return link_unnamed(&unnamed, dir, &name).map_err(|e| code(&e.into()));
+    }
+    // Over the old file in one rename: linked under a name of its own
+    // first, for the instant between the two calls.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = format!(".{name}.osbox-{}-{n}", std::process::id());
+    link_unnamed(&unnamed, dir, &temporary).map_err(|e| code(&e.into()))?;
+    rustix::fs::renameat(dir, temporary.as_str(), dir, name.as_str()).map_err(|e| {
+        let _ = rustix::fs::unlinkat(dir, temporary.as_str(), AtFlags::empty());
+        code(&e.into())
     })
 }
 

@@ -21,7 +21,7 @@ use wasmtime_wasi::filesystem::Descriptor;
 pub use children::kill_children;
 pub(crate) use children::{CommandFailed, run_command};
 
-use crate::bindings::osbox::os::host::{FileStatus, Host, ScanEntry};
+use crate::bindings::osbox::os::host::{CopyMetadata, FileStatus, Host, ScanEntry};
 use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
 use crate::limits::TimeLimit;
 use crate::policy::{AllowedProgram, Grant};
@@ -164,10 +164,10 @@ impl Host for HostView<'_> {
         src: String,
         dst_dir: Resource<Descriptor>,
         dst: String,
-        times: bool,
+        metadata: CopyMetadata,
         sync: bool,
     ) -> Result<(), ErrorCode> {
-        fs::copy_file(&self.beneath(&src_dir)?, &src, &self.beneath(&dst_dir)?, &dst, times, sync)
+        fs::copy_file(&self.beneath(&src_dir)?, &src, &self.beneath(&dst_dir)?, &dst, metadata, sync)
     }
 
     fn rename(
