@@ -315,7 +315,7 @@ pub fn create_directory(s: &mut Session, a: &Args) -> Result<Answer, Error> {
 
 /// The entries of a directory sorted by name, byte for byte, as Node's
 /// `readdir` gives them (libuv sorts them).
-fn entries(os: &mut Os, path: &str) -> Result<Vec<osbox::DirEntry>, Error> {
+fn sorted_entries(os: &mut Os, path: &str) -> Result<Vec<osbox::DirEntry>, Error> {
     let mut entries = os.scandir(path)?;
     entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     Ok(entries)
@@ -327,7 +327,7 @@ fn tag(is_dir: bool) -> &'static str {
 }
 
 pub fn list_directory(s: &mut Session, a: &Args) -> Result<Answer, Error> {
-    let entries = entries(&mut s.os, a.str("path"))?;
+    let entries = sorted_entries(&mut s.os, a.str("path"))?;
     let lines: Vec<String> = entries.iter().map(|e| format!("{} {}", tag(e.is_dir(false)), name_of(&e.name))).collect();
     text(lines.join("\n"))
 }
@@ -335,7 +335,7 @@ pub fn list_directory(s: &mut Session, a: &Args) -> Result<Answer, Error> {
 pub fn list_directory_with_sizes(s: &mut Session, a: &Args) -> Result<Answer, Error> {
     let os = &mut s.os;
     let mut entries: Vec<(String, bool, u64)> = Vec::new();
-    for e in entries(os, a.str("path"))? {
+    for e in sorted_entries(os, a.str("path"))? {
         let size = e.stat(os, true).map_or(0, |st| st.st_size);
         entries.push((name_of(&e.name), e.is_dir(false), size));
     }
@@ -381,7 +381,7 @@ fn build_tree(os: &mut Os, dir: &str, rel: &str, excludes: &[String], depth: usi
         return Err(recursion_error());
     }
     let mut out = Vec::new();
-    for e in entries(os, dir)? {
+    for e in sorted_entries(os, dir)? {
         let name = name_of(&e.name);
         let rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
         if tree_excluded(&rel, excludes) {
@@ -426,7 +426,7 @@ fn search(
     if depth > MAX_DEPTH {
         return Err(recursion_error());
     }
-    for e in entries(os, dir)? {
+    for e in sorted_entries(os, dir)? {
         let name = name_of(&e.name);
         let full = if dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") };
         // A link that leads nowhere, or out of the grants, is not listed.
