@@ -13,6 +13,7 @@ mod harness;
 mod hostile;
 mod limits;
 mod load;
+mod mcp;
 mod process;
 mod python;
 mod sandbox;

@@ -34,10 +34,6 @@ const transport = argv[0] === "--url"
   ? new StreamableHTTPClientTransport(new URL(argv[1]))
   : new StdioClientTransport({ command: argv[0], args: argv.slice(1), stderr: "inherit" });
 await client.connect(transport);
-if (roots) {
-  // Let the server ask for the roots (it does so once initialized).
-  await new Promise((resolve) => setTimeout(resolve, 300));
-}
 
 const tools = (await client.listTools()).tools;
 const results = [];

@@ -21,14 +21,14 @@ async def main() -> None:
     roots = script.get("roots")
 
     async def list_roots(context):
-        return types.ListRootsResult(roots=[types.Root(uri=uri, name=uri) for uri in roots])
+        # The Python SDK's Root takes file:// URIs only.
+        files = [uri for uri in roots if uri.startswith("file://")]
+        return types.ListRootsResult(roots=[types.Root(uri=uri, name=uri) for uri in files])
 
     params = StdioServerParameters(command=sys.argv[1], args=sys.argv[2:])
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write, list_roots_callback=list_roots if roots else None) as session:
             init = await session.initialize()
-            if roots:
-                await anyio.sleep(0.3)
             tools = await session.list_tools()
             results = []
             for name, arguments in script.get("calls", []):

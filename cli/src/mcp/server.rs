@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult, PaginatedRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, InitializeRequestParams, InitializeResult,
+    ListToolsResult, PaginatedRequestParams,
     ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext};
@@ -32,29 +33,40 @@ pub struct Shared {
 pub struct Server {
     shared: Arc<Shared>,
     session: Arc<Mutex<Session>>,
+    /// False while the client's roots are being asked for and granted:
+    /// tool calls wait for it, so none runs on the grants being replaced.
+    ready: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Server {
     /// A session with a fresh sandbox under the command line's grants.
     pub fn new(shared: Arc<Shared>) -> Result<Server, Error> {
         let session = Session::start(&shared.runtime, &shared.options, shared.options.grants())?;
-        Ok(Server { shared, session: Arc::new(Mutex::new(session)) })
+        let ready = Arc::new(tokio::sync::watch::Sender::new(true));
+        Ok(Server { shared, session: Arc::new(Mutex::new(session)), ready })
+    }
+
+    /// Asks the client for its roots and, when some may be granted, starts
+    /// the session's sandbox afresh with them in place of the command
+    /// line's directories (as the reference server replaces its own).
+    async fn adopt_roots(&self, context: NotificationContext<RoleServer>) {
+        if !self.wants_roots(&context.peer) {
+            return;
+        }
+        self.ready.send_replace(false);
+        self.ask_for_roots(context).await;
+        self.ready.send_replace(true);
+    }
+
+    /// Whether roots may become grants and the client has them.
+    fn wants_roots(&self, peer: &rmcp::Peer<RoleServer>) -> bool {
+        !self.shared.rules.is_empty() && peer.peer_info().is_some_and(|info| info.capabilities.roots.is_some())
     }
 
     // Roots are deprecated in the newest protocol revision (SEP-2577), but
     // the revisions served here have them and clients use them.
     #[allow(deprecated)]
-    /// Asks the client for its roots and, when some may be granted, starts
-    /// the session's sandbox afresh with them in place of the command
-    /// line's directories (as the reference server replaces its own).
-    async fn adopt_roots(&self, context: NotificationContext<RoleServer>) {
-        if self.shared.rules.is_empty() {
-            return;
-        }
-        let supports = context.peer.peer_info().is_some_and(|info| info.capabilities.roots.is_some());
-        if !supports {
-            return;
-        }
+    async fn ask_for_roots(&self, context: NotificationContext<RoleServer>) {
         let listed = match context.peer.list_roots().await {
             Ok(l) => l,
             Err(e) => {
@@ -141,11 +153,26 @@ impl ServerHandler for Server {
         Ok(ListToolsResult::with_all_items(tools))
     }
 
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, McpError> {
+        context.peer.set_peer_info(request.clone());
+        if self.wants_roots(&context.peer) {
+            // Until the roots are granted (once the client says it is
+            // initialized), tool calls wait.
+            self.ready.send_replace(false);
+        }
+        self.negotiate_initialize(&request)
+    }
+
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let _ = self.ready.subscribe().wait_for(|ready| *ready).await;
         let Some(tool) = tools::find(&request.name) else {
             return Err(McpError::invalid_params(format!("Unknown tool: {}", request.name), None));
         };

@@ -334,6 +334,7 @@ fn type_schema(ty: Ty) -> Value {
                 "newText": {"type": "string", "description": "Text to replace with"},
             },
             "required": ["oldText", "newText"],
+            "additionalProperties": false,
         }}),
         Ty::Array => json!({"type": "array"}),
         Ty::Object => json!({"type": "object"}),
@@ -360,6 +361,10 @@ pub fn input_schema(tool: &Tool) -> Map<String, Value> {
     let mut schema = json!({"type": "object", "properties": properties});
     if !required.is_empty() {
         schema["required"] = json!(required);
+    }
+    if !tool.params.is_empty() {
+        // Unknown arguments are refused (a TypeError, as in Python).
+        schema["additionalProperties"] = false.into();
     }
     schema["$schema"] = SCHEMA.into();
     let Value::Object(m) = schema else { unreachable!() };
