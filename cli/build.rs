@@ -13,7 +13,9 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "wit"))
         .collect();
     files.sort();
-    let mut out = String::from("/// Each WIT file of the package: its name and text.\npub static WIT_FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Each WIT file of the package: its name and text.\npub static WIT_FILES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
         let name = f.file_name().and_then(|n| n.to_str()).expect("a UTF-8 name");

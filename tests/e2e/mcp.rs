@@ -167,7 +167,11 @@ fn full_session(driver: Vec<String>) {
     assert_eq!(text(&r[1]), "Successfully wrote to /w/new.txt");
     assert_eq!(text(&r[2]), "hello\nworld\n");
     assert_eq!(r[2]["structuredContent"]["content"], "hello\nworld\n");
-    assert!(text(&r[3]).contains("-hello\n+bye\n") && text(&r[3]).starts_with("```diff\nIndex: /w/new.txt\n"), "{}", r[3]);
+    assert!(
+        text(&r[3]).contains("-hello\n+bye\n") && text(&r[3]).starts_with("```diff\nIndex: /w/new.txt\n"),
+        "{}",
+        r[3]
+    );
     assert_eq!(text(&r[4]), "alpha\nbeta");
     assert_eq!(text(&r[5]), "");
     assert_eq!(
@@ -528,10 +532,13 @@ fn the_escape_suite_through_the_mcp_tools_reaches_nothing() {
         }
         drop(client);
         if f.protected() != before {
-            failures.push(format!("{}: something outside the grants or under the read-only grant changed", attack.name));
+            failures
+                .push(format!("{}: something outside the grants or under the read-only grant changed", attack.name));
         }
     }
-    println!("escape suite through MCP: {total} attacks through python_os, {tool_calls} file-tool calls at their paths");
+    println!(
+        "escape suite through MCP: {total} attacks through python_os, {tool_calls} file-tool calls at their paths"
+    );
     assert!(total >= 60 && tool_calls > total * 15);
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

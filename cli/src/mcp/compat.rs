@@ -33,7 +33,8 @@ pub fn pad_start(s: &str, width: usize) -> String {
 /// Printable ASCII in the order ICU's root collation gives it (what
 /// `String.prototype.localeCompare` sorts by): punctuation and symbols,
 /// digits, then letters, each lower case before its upper case.
-const ASCII_ORDER: &str = " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwWxXyYzZ";
+const ASCII_ORDER: &str =
+    " _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$0123456789aAbBcCdDeEfFgGhHiIjJkKlLmMnNoOpPqQrRsStTuUvVwWxXyYzZ";
 
 /// A character's primary weight (case ignored) and whether it is upper case.
 fn weight(c: char) -> (u32, bool) {

@@ -36,7 +36,9 @@ fn diff_lines<'a>(old: &[&'a str], new: &[&'a str]) -> Vec<(Kind, Vec<&'a str>)>
         let mut old_pos = path.old_pos;
         let mut new_pos = old_pos - diagonal;
         let mut common = 0;
-        while new_pos + 1 < new_len && old_pos + 1 < old_len && old[(old_pos + 1) as usize] == new[(new_pos + 1) as usize]
+        while new_pos + 1 < new_len
+            && old_pos + 1 < old_len
+            && old[(old_pos + 1) as usize] == new[(new_pos + 1) as usize]
         {
             new_pos += 1;
             old_pos += 1;

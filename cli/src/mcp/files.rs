@@ -341,7 +341,7 @@ pub fn list_directory_with_sizes(s: &mut Session, a: &Args) -> Result<Answer, Er
     }
     let mut sorted = entries.clone();
     if a.str("sortBy") == "size" {
-        sorted.sort_by(|x, y| y.2.cmp(&x.2));
+        sorted.sort_by_key(|e| std::cmp::Reverse(e.2));
     } else {
         sorted.sort_by(|x, y| locale_cmp(&x.0, &y.0));
     }

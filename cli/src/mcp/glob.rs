@@ -259,9 +259,7 @@ fn sequence(body: &str) -> Option<Vec<String>> {
         };
         let n = (a.abs_diff(b) / step).min(MAX_EXPANSIONS as u64);
         let dir = if a <= b { 1 } else { -1 };
-        return Some(
-            (0..=n).map(|i| format!("{:0width$}", a + dir * (i * step) as i64, width = width)).collect(),
-        );
+        return Some((0..=n).map(|i| format!("{:0width$}", a + dir * (i * step) as i64, width = width)).collect());
     }
     let (a, b) = (single(parts[0])?, single(parts[1])?);
     let n = (a as u32).abs_diff(b as u32) as u64 / step;

@@ -24,7 +24,8 @@ pub fn rules(rw: &[String], ro: &[String]) -> std::io::Result<Vec<Rule>> {
     specs
         .map(|(spec, read_only)| {
             let (host, guest) = split_grant(spec);
-            let host = host.canonicalize().map_err(|e| std::io::Error::new(e.kind(), format!("--roots {spec}: {e}")))?;
+            let host =
+                host.canonicalize().map_err(|e| std::io::Error::new(e.kind(), format!("--roots {spec}: {e}")))?;
             Ok(Rule { host, guest: guest.trim_end_matches('/').to_string(), read_only })
         })
         .collect()

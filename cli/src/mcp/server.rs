@@ -5,8 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, InitializeRequestParams, InitializeResult,
-    ListToolsResult, PaginatedRequestParams,
-    ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    ListToolsResult, PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -96,7 +95,6 @@ impl Server {
             Err(e) => eprintln!("osbox mcp: the roots could not be granted: {e}"),
         }
     }
-
 }
 
 fn result(v: Value) -> CallToolResult {
@@ -149,7 +147,8 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let tools: Vec<Tool> = TOOLS.iter().map(|t| serde_json::from_value(tools::listing(t)).expect("a tool")).collect();
+        let tools: Vec<Tool> =
+            TOOLS.iter().map(|t| serde_json::from_value(tools::listing(t)).expect("a tool")).collect();
         Ok(ListToolsResult::with_all_items(tools))
     }
 

@@ -53,7 +53,10 @@ const fn opt(name: &'static str, ty: Ty, default: Option<&'static str>, descript
 pub enum Effect {
     Reads,
     /// Writes: whether it may destroy data, whether repeating it is harmless.
-    Writes { destructive: bool, idempotent: bool },
+    Writes {
+        destructive: bool,
+        idempotent: bool,
+    },
 }
 
 /// The shape of a tool's structured result.
@@ -205,7 +208,10 @@ pub static TOOLS: &[Tool] = &[
             Results clearly distinguish between files and directories with [FILE] and [DIR] prefixes. This tool is \
             useful for understanding directory structure and finding specific files within a directory. Only works \
             within allowed directories.",
-        params: &[PATH, opt("sortBy", Ty::Choice(&["name", "size"]), Some("\"name\""), Some("Sort entries by name or size"))],
+        params: &[
+            PATH,
+            opt("sortBy", Ty::Choice(&["name", "size"]), Some("\"name\""), Some("Sort entries by name or size")),
+        ],
         effect: READS,
         output: Output::Text,
         run: files::list_directory_with_sizes,
@@ -520,7 +526,9 @@ fn check(tool: &str, p: &Param, v: &Value) -> Result<(), Error> {
             Err(wrong(&format!("one of {}", values.join(", "))))
         }
         Ty::Edits => {
-            let edit = |e: &Value| e.get("oldText").is_some_and(Value::is_string) && e.get("newText").is_some_and(Value::is_string);
+            let edit = |e: &Value| {
+                e.get("oldText").is_some_and(Value::is_string) && e.get("newText").is_some_and(Value::is_string)
+            };
             match v.as_array() {
                 Some(a) if a.iter().all(edit) => Ok(()),
                 _ => Err(wrong("an array of {oldText, newText} strings")),
