@@ -465,8 +465,8 @@ pub fn search_files(s: &mut Session, a: &Args) -> Result<Answer, Error> {
 /// A time as JavaScript's `Date.prototype.toString` shows it, in the
 /// sandbox's local time: `Sun Sep 09 2001 01:46:40 GMT+0000 (UTC)`.
 fn js_date(os: &mut Os, ns: i64) -> Result<String, Error> {
-    let t = os.localtime(Some(ns.div_euclid(1_000_000_000) as f64))?;
-    os.strftime("%a %b %d %Y %H:%M:%S GMT%z (%Z)", Some(&t))
+    let t = os.time().localtime(Some(ns.div_euclid(1_000_000_000) as f64))?;
+    os.time().strftime("%a %b %d %Y %H:%M:%S GMT%z (%Z)", Some(&t))
 }
 
 pub fn get_file_info(s: &mut Session, a: &Args) -> Result<Answer, Error> {
