@@ -25,8 +25,8 @@ pub struct Cli {
 }
 
 /// The sandbox policy, shared by every subcommand (PROTOCOL.md).
-#[derive(Args)]
-struct SandboxOptions {
+#[derive(Args, Clone)]
+pub(crate) struct SandboxOptions {
     /// Grant host directory HOST read-write at guest path GUEST (repeatable).
     #[arg(long = "dir", value_name = "HOST::GUEST", global = true)]
     dirs: Vec<String>,
@@ -109,6 +109,10 @@ enum Command {
         #[arg(long)]
         portable: bool,
     },
+    /// Serve the sandbox to an AI agent over the Model Context Protocol:
+    /// the reference filesystem server's tools and `python_os`, one sandbox
+    /// per session, on standard input and output (or HTTP with --listen).
+    Mcp(crate::mcp::McpArgs),
     /// Write the osbox component itself, to compose with `wac` or load
     /// from another runtime (wasmtime-py, jco).
     Guest {
@@ -122,11 +126,20 @@ enum Command {
 }
 
 /// `HOST::GUEST`, or one path used for both.
-fn split_grant(spec: &str) -> (PathBuf, String) {
+pub(crate) fn split_grant(spec: &str) -> (PathBuf, String) {
     match spec.rsplit_once("::") {
         Some((host, guest)) => (PathBuf::from(host), guest.to_string()),
         None => (PathBuf::from(spec), spec.to_string()),
     }
+}
+
+/// One granted directory: the host path, where the guest sees it, and
+/// whether it is read-only.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Grant {
+    pub(crate) host: PathBuf,
+    pub(crate) guest: String,
+    pub(crate) read_only: bool,
 }
 
 impl SandboxOptions {
@@ -136,18 +149,28 @@ impl SandboxOptions {
 
     /// The sandbox, with `extra` applied to the builder last.
     fn build_with(&self, extra: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Result<Sandbox, Error> {
-        let runtime = Runtime::new()?;
+        extra(self.builder(&Runtime::new()?, &self.grants())?).build()
+    }
+
+    /// The `--dir` grants, then the `--ro-dir` ones.
+    pub(crate) fn grants(&self) -> Vec<Grant> {
+        let rw = self.dirs.iter().map(|s| (s, false));
+        let ro = self.ro_dirs.iter().map(|s| (s, true));
+        rw.chain(ro)
+            .map(|(spec, read_only)| {
+                let (host, guest) = split_grant(spec);
+                Grant { host, guest, read_only }
+            })
+            .collect()
+    }
+
+    /// A builder in `runtime` for this policy with `grants` in place of
+    /// the command line's.
+    pub(crate) fn builder(&self, runtime: &Runtime, grants: &[Grant]) -> Result<SandboxBuilder, Error> {
         let mut b = runtime.sandbox();
-        let mut first_guest = None;
-        for spec in &self.dirs {
-            let (host, guest) = split_grant(spec);
-            first_guest.get_or_insert_with(|| guest.clone());
-            b = b.dir(host, guest);
-        }
-        for spec in &self.ro_dirs {
-            let (host, guest) = split_grant(spec);
-            first_guest.get_or_insert_with(|| guest.clone());
-            b = b.ro_dir(host, guest);
+        let first_guest = grants.first().map(|g| g.guest.clone());
+        for g in grants {
+            b = if g.read_only { b.ro_dir(&g.host, &g.guest) } else { b.dir(&g.host, &g.guest) };
         }
         for var in &self.env {
             b = match var.split_once('=') {
@@ -173,7 +196,7 @@ impl SandboxOptions {
         if let Some(mib) = self.memory {
             b = b.memory_limit(usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
         }
-        extra(b).build()
+        Ok(b)
     }
 }
 
@@ -205,6 +228,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::fs::write(&output, composed).with_context(|| format!("cannot write {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mcp(args) => crate::mcp::run(&cli.sandbox, &args),
         Command::Guest { output, portable } => {
             std::fs::write(&output, guest_build(portable).bytes())
                 .with_context(|| format!("cannot write {}", output.display()))?;

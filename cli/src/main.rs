@@ -2,6 +2,7 @@
 //! `exec` speaks the JSON-lines protocol (PROTOCOL.md).
 
 mod commands;
+mod mcp;
 mod render;
 
 use std::process::ExitCode;

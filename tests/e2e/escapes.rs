@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 
 use crate::harness::{repo, runtime, tempdir};
 
-struct Attack {
-    name: String,
-    calls: Vec<Value>,
-    expect: Vec<Value>,
+pub struct Attack {
+    pub name: String,
+    pub calls: Vec<Value>,
+    pub expect: Vec<Value>,
 }
 
-fn load(outside: &Path) -> Vec<Attack> {
+pub fn load(outside: &Path) -> Vec<Attack> {
     let text = std::fs::read_to_string(repo().join("tests/attacks/escapes.jsonl")).expect("attacks");
     let long = "x".repeat(300);
     let deep = "a/".repeat(3000);
@@ -60,12 +60,12 @@ pub fn fingerprint(root: &Path) -> Print {
     out
 }
 
-struct Fixture {
+pub struct Fixture {
     root: tempfile::TempDir,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub fn new() -> Fixture {
         let root = tempdir();
         let r = root.path();
         let files = [
@@ -102,15 +102,15 @@ impl Fixture {
         Fixture { root }
     }
 
-    fn path(&self, p: &str) -> PathBuf {
+    pub fn path(&self, p: &str) -> PathBuf {
         self.root.path().join(p)
     }
 
-    fn protected(&self) -> (Print, Print) {
+    pub fn protected(&self) -> (Print, Print) {
         (fingerprint(&self.path("outside")), fingerprint(&self.path("readonly")))
     }
 
-    fn cli_options(&self) -> Vec<String> {
+    pub fn cli_options(&self) -> Vec<String> {
         vec![
             "--dir".into(),
             format!("{}::/w", self.path("granted").display()),
@@ -155,7 +155,7 @@ fn through_exec(f: &Fixture, calls: &[Value]) -> Vec<Value> {
 }
 
 /// Why `got` does not meet `want`, if it does not.
-fn mismatch(want: &Value, got: &Value) -> Option<String> {
+pub fn mismatch(want: &Value, got: &Value) -> Option<String> {
     if let Some(kind) = want.get("error") {
         let e = got.get("error")?;
         let ok = e["type"] == *kind && want.get("errno").is_none_or(|n| e["errno"] == *n);

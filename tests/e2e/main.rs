@@ -14,6 +14,7 @@ mod harness;
 mod hostile;
 mod limits;
 mod load;
+mod mcp;
 mod process;
 mod python;
 mod sandbox;
