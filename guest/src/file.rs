@@ -101,6 +101,11 @@ fn get(fd: i32) -> Result<Shared, OsError> {
         .ok_or_else(|| os_error(ErrorCode::BadDescriptor, None, None))
 }
 
+/// Whether `fd` is an open descriptor of this sandbox.
+pub fn is_open(fd: i32) -> bool {
+    get(fd).is_ok()
+}
+
 fn bare(f: Fail) -> OsError {
     f.bare()
 }
