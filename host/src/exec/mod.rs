@@ -12,6 +12,7 @@
 mod args;
 mod calls;
 mod json;
+mod literal;
 
 use std::io::{self, BufRead, Write};
 
@@ -21,6 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::os::Os;
 
 pub use json::error as encode_error;
+pub use literal::python_literal;
 
 /// Calls the function or reads the attribute named `name` (`os.makedirs`,
 /// `os.sep`) with JSON arguments; the value comes back in the protocol's
