@@ -201,9 +201,8 @@ impl SandboxOptions {
 /// `--timeout SECONDS`: a positive number; one too long for the clock
 /// (`1e19`, `inf`) is the longest limit the library keeps.
 fn timeout(secs: f64) -> Result<Duration, Error> {
-    let refused = || {
-        Error::new(osbox::ErrorKind::Value, format!("--timeout must be a positive number of seconds, not {secs}"))
-    };
+    let refused =
+        || Error::new(osbox::ErrorKind::Value, format!("--timeout must be a positive number of seconds, not {secs}"));
     if secs.is_nan() || secs <= 0.0 {
         return Err(refused());
     }

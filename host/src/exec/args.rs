@@ -155,8 +155,10 @@ impl Args {
             Value::Number(n) if takes_fd && self.c_function && !matches!(json::number(n), Num::Float(_)) => {
                 match json::number(n) {
                     // No descriptor is open in this sandbox that a path call could use.
-                    Num::Int(i) if C::Int.holds(i) => Err(Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor")
-                        .with_errno(9, "Bad file descriptor")),
+                    Num::Int(i) if C::Int.holds(i) => {
+                        Err(Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor")
+                            .with_errno(9, "Bad file descriptor"))
+                    }
                     Num::Int(i) if i > 0 => Err(Error::new(ErrorKind::Overflow, "fd is greater than maximum")),
                     Num::BigInt(false) => Err(Error::new(ErrorKind::Overflow, "fd is greater than maximum")),
                     _ => Err(Error::new(ErrorKind::Overflow, "fd is less than minimum")),

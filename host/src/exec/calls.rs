@@ -563,11 +563,7 @@ pub static CALLS: &[Def] = &[
         params: &["path"],
         run: |os, a| os.shutil().disk_usage(a.path("path")?).map(|(total, used, free)| json!([total, used, free])),
     },
-    Def {
-        name: "shutil.get_terminal_size",
-        params: &["fallback"],
-        run: terminal_size,
-    },
+    Def { name: "shutil.get_terminal_size", params: &["fallback"], run: terminal_size },
     Def {
         name: "shutil.move",
         params: &["src", "dst", "copy_function"],
@@ -852,7 +848,8 @@ fn seconds_as_ns(v: &Value) -> Result<i64> {
         return Err(Error::new(ErrorKind::Value, "Invalid value NaN (not a number)"));
     }
     let whole = secs.floor();
-    if !(-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&whole) {
+    // [-2**63, 2**63): `i64::MAX as f64` rounds up to 2**63.
+    if !(i64::MIN as f64..i64::MAX as f64).contains(&whole) {
         return Err(time_t_overflow());
     }
     (whole as i64)
@@ -919,10 +916,10 @@ fn terminal_size(os: &mut Os, a: &Args) -> Result<Value> {
 /// an `int` past that is `OverflowError` in its own words (a `float`'s are
 /// the guest's).
 fn sleep(os: &mut Os, a: &Args) -> Result<Value> {
-    if let Some(n) = python_int(a.required("secs")?) {
-        if !matches!(n, json::Num::Int(i) if i.checked_mul(1_000_000_000).is_some()) {
-            return Err(Error::new(ErrorKind::Overflow, "timestamp too large to convert to C _PyTime_t"));
-        }
+    if let Some(n) = python_int(a.required("secs")?)
+        && !matches!(n, json::Num::Int(i) if i.checked_mul(1_000_000_000).is_some())
+    {
+        return Err(Error::new(ErrorKind::Overflow, "timestamp too large to convert to C _PyTime_t"));
     }
     os.time().sleep(a.float("secs")?).map(unit)
 }

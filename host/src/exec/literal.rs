@@ -382,8 +382,9 @@ impl Parser<'_> {
                 return Err(Fail::Syntax);
             } else {
                 let digits = whole.trim_start_matches('0');
+                // Past the limit CPython cannot read it either.
                 if digits.len() > MAX_DIGITS {
-                    return Err(too_many_digits());
+                    return Err(Fail::Syntax);
                 }
                 Lit::Int(false, if digits.is_empty() { "0".into() } else { digits.into() })
             }
@@ -468,7 +469,11 @@ impl Parser<'_> {
             if !body.is_ascii() {
                 return Err(Fail::Syntax);
             }
-            let out = if raw { body.as_bytes().to_vec() } else { unescape(body, true)?.into_iter().map(|c| c as u8).collect() };
+            let out = if raw {
+                body.as_bytes().to_vec()
+            } else {
+                unescape(body, true)?.into_iter().map(|c| c as u8).collect()
+            };
             return Ok(Lit::Bytes(out));
         }
         if raw {
@@ -585,7 +590,9 @@ fn to_value(lit: Lit) -> Result<Value> {
         Lit::Float(f) => match Number::from_f64(f) {
             Some(n) => Value::Number(n),
             // Python reads `1e400` as inf; so does the protocol.
-            None => Value::Number((if f < 0.0 { "-1e400" } else { "1e400" }).parse::<Number>().map_err(|e| cannot(e.to_string()))?),
+            None => Value::Number(
+                (if f < 0.0 { "-1e400" } else { "1e400" }).parse::<Number>().map_err(|e| cannot(e.to_string()))?,
+            ),
         },
         Lit::Complex => return Err(cannot("a complex number cannot be passed".into())),
         Lit::Ellipsis => return Err(cannot("Ellipsis cannot be passed".into())),

@@ -138,10 +138,10 @@ pub fn run(os: &mut Os, mut input: impl BufRead, mut output: impl Write) -> io::
 /// the line's `id` when the rest of it reads as a JSON object.
 fn not_utf8(line: &[u8]) -> String {
     let mut response = Map::new();
-    if let Ok(Value::Object(mut req)) = serde_json::from_str::<Value>(&String::from_utf8_lossy(line)) {
-        if let Some(id) = req.remove("id") {
-            response.insert("id".into(), id);
-        }
+    if let Ok(Value::Object(mut req)) = serde_json::from_str::<Value>(&String::from_utf8_lossy(line))
+        && let Some(id) = req.remove("id")
+    {
+        response.insert("id".into(), id);
     }
     response.insert("error".into(), json::error(&bad_request("not valid UTF-8")));
     Value::Object(response).to_string()
