@@ -199,7 +199,7 @@ impl SandboxOptions {
 }
 
 /// `--timeout SECONDS`: a positive number; one too long for the clock
-/// (`1e19`, `inf`) is the longest limit the library keeps.
+/// (`1e19`, `inf`) is no limit.
 fn timeout(secs: f64) -> Result<Duration, Error> {
     let refused =
         || Error::new(osbox::ErrorKind::Value, format!("--timeout must be a positive number of seconds, not {secs}"));
