@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -11,7 +12,7 @@ use serde_json::{Map, Value};
 
 use osbox::{Error, PythonMain, Runtime, Sandbox, SandboxBuilder, exec};
 
-use crate::render;
+use crate::{output, render};
 
 /// Python's os module in a WebAssembly sandbox: only the granted
 /// directories exist, nothing else of the host is visible.
@@ -45,7 +46,7 @@ pub(crate) struct SandboxOptions {
     allow_run: Vec<String>,
     /// Wall-clock limit for the sandbox; past it the running call fails
     /// with TimeoutError and the sandbox ends.
-    #[arg(long, value_name = "SECONDS", global = true)]
+    #[arg(long, value_name = "SECONDS", global = true, allow_negative_numbers = true)]
     timeout: Option<f64>,
     /// Memory cap for the guest; past it the call fails with MemoryError.
     #[arg(long, value_name = "MIB", global = true)]
@@ -63,9 +64,12 @@ enum Command {
     Call {
         /// The dotted Python name (`os.walk`, `os.path.join`, `os.sep`).
         name: String,
-        /// Positional arguments: JSON when they parse as JSON, else strings.
+        /// Positional arguments: JSON, or a Python literal (`0o755`, `True`,
+        /// `(1, 2)`, `b'raw'`), else the string itself.
+        #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
-        /// A keyword argument as NAME=JSON (repeatable).
+        /// A keyword argument as NAME=VALUE, VALUE read as the arguments are
+        /// (repeatable).
         #[arg(short = 'k', long = "kwarg", value_name = "NAME=VALUE")]
         kwargs: Vec<String>,
         /// Print the protocol's JSON encoding instead of human output.
@@ -185,13 +189,7 @@ impl SandboxOptions {
             b = b.allow_run(program);
         }
         if let Some(secs) = self.timeout {
-            let limit = std::time::Duration::try_from_secs_f64(secs).map_err(|_| {
-                Error::new(
-                    osbox::ErrorKind::Value,
-                    format!("--timeout must be a positive number of seconds, not {secs}"),
-                )
-            })?;
-            b = b.timeout(limit);
+            b = b.timeout(timeout(secs)?);
         }
         if let Some(mib) = self.memory {
             b = b.memory_limit(usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX));
@@ -200,9 +198,29 @@ impl SandboxOptions {
     }
 }
 
-/// A command-line argument: JSON when it parses, else the string itself.
-fn parse_arg(s: &str) -> Value {
-    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
+/// `--timeout SECONDS`: a positive number; one too long for the clock
+/// (`1e19`, `inf`) is no limit.
+fn timeout(secs: f64) -> Result<Duration, Error> {
+    let refused =
+        || Error::new(osbox::ErrorKind::Value, format!("--timeout must be a positive number of seconds, not {secs}"));
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(refused());
+    }
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d.is_zero() => Err(refused()),
+        Ok(d) => Ok(d),
+        Err(_) => Ok(Duration::MAX),
+    }
+}
+
+/// A command-line argument: JSON when it parses as JSON, else a Python
+/// literal (what `ast.literal_eval` reads), else the string itself.
+fn parse_arg(s: &str) -> anyhow::Result<Value> {
+    if let Ok(v) = serde_json::from_str(s) {
+        return Ok(v);
+    }
+    let literal = exec::python_literal(s).with_context(|| format!("argument {s:?}"))?;
+    Ok(literal.unwrap_or_else(|| Value::String(s.to_string())))
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -238,7 +256,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut kw = Map::new();
             for k in &kwargs {
                 let Some((key, value)) = k.split_once('=') else { bail!("--kwarg takes NAME=VALUE, not {k:?}") };
-                kw.insert(key.to_string(), parse_arg(value));
+                kw.insert(key.to_string(), parse_arg(value)?);
             }
             let bar = render::progress_for(&name);
             let sandbox = match &bar {
@@ -248,19 +266,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => cli.sandbox.build()?,
             };
+            let args = args.iter().map(|a| parse_arg(a)).collect::<anyhow::Result<Vec<_>>>()?;
             let mut os = sandbox.os()?;
-            let result = exec::call(&mut os, &name, args.iter().map(|a| parse_arg(a)).collect(), kw);
+            let result = exec::call(&mut os, &name, args, kw);
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
             match result {
-                Ok(value) if json => println!("{}", serde_json::json!({ "ok": value })),
-                Ok(value) => render::print(&name, &value),
+                Ok(value) if json => output::print(&format!("{}\n", serde_json::json!({ "ok": value })))?,
+                Ok(value) => output::print(&render::render(&name, &value))?,
                 Err(e) => {
                     if json {
-                        println!("{}", serde_json::json!({ "error": exec::encode_error(&e) }));
+                        output::print(&format!("{}\n", serde_json::json!({ "error": exec::encode_error(&e) })))?;
                     }
-                    eprintln!("{}: {}", e.kind().python_name(), e);
+                    output::error(&format!("{}: {}", e.kind().python_name(), e));
                     return Ok(ExitCode::FAILURE);
                 }
             }
@@ -285,7 +304,7 @@ fn run_component(options: &SandboxOptions, component: &Path, args: Vec<String>) 
         Ok(status) => Ok(ExitCode::from(u8::try_from(status).unwrap_or(if status < 0 { 1 } else { 255 }))),
         Err(e) if e.kind() == osbox::ErrorKind::Value => Err(e.into()),
         Err(e) => {
-            eprintln!("{}: {}", e.kind().python_name(), e);
+            output::error(&format!("{}: {}", e.kind().python_name(), e));
             Ok(ExitCode::from(3))
         }
     }
@@ -296,33 +315,44 @@ fn run_component(options: &SandboxOptions, component: &Path, args: Vec<String>) 
 fn run_python(options: &SandboxOptions, main: &PythonMain, args: &[String]) -> anyhow::Result<ExitCode> {
     let sandbox = options.build()?;
     if !sandbox.runtime().python_is_built() {
-        eprintln!("osbox: building the Python interpreter component (once; about a minute)");
+        output::error("osbox: building the Python interpreter component (once; about a minute)");
     }
     match sandbox.python(main, args) {
         Ok(status) => Ok(ExitCode::from(u8::try_from(status).unwrap_or(if status < 0 { 1 } else { 255 }))),
         Err(e) if matches!(main, PythonMain::Script(_)) && e.message().starts_with("can't open file") => {
-            eprintln!("osbox python: {}", e.message());
+            output::error(&format!("osbox python: {}", e.message()));
             Ok(ExitCode::from(2))
         }
         Err(e)
             if matches!(e.kind(), osbox::ErrorKind::Timeout | osbox::ErrorKind::Memory | osbox::ErrorKind::Sandbox) =>
         {
-            eprintln!("{}: {}", e.kind().python_name(), e);
+            output::error(&format!("{}: {}", e.kind().python_name(), e));
             Ok(ExitCode::from(3))
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// `osbox exec`: 0 when the input was read to its end; 2 when the options
+/// give no sandbox, 3 when the instance could not start or died, each
+/// after a last response line that says why.
 fn run_exec(options: &SandboxOptions, file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout().lock();
-    let died = |e: &Error| {
-        println!("{}", serde_json::json!({ "error": exec::encode_error(e) }));
-        ExitCode::from(3)
+    let last_line = |e: &Error| output::print(&format!("{}\n", serde_json::json!({ "error": exec::encode_error(e) })));
+    let sandbox = match options.build() {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            last_line(&e)?;
+            output::error(&format!("osbox: {e}"));
+            return Ok(ExitCode::from(2));
+        }
     };
-    let mut os = match options.build().and_then(|s| s.os()) {
+    let mut os = match sandbox.os() {
         Ok(os) => os,
-        Err(e) => return Ok(died(&e)),
+        Err(e) => {
+            last_line(&e)?;
+            return Ok(ExitCode::from(3));
+        }
     };
     let outcome = match file.filter(|f| f.as_os_str() != "-") {
         Some(path) => {

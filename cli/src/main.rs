@@ -3,6 +3,7 @@
 
 mod commands;
 mod mcp;
+mod output;
 mod render;
 
 use std::process::ExitCode;
@@ -18,8 +19,14 @@ fn main() -> ExitCode {
     });
     match commands::run(args) {
         Ok(code) => code,
+        // Standard output's reader went away (`| head -1`): stop quietly with
+        // the status a shell shows for a tool SIGPIPE ended.
+        Err(e) if output::broken_pipe(&e) => {
+            osbox::kill_children();
+            ExitCode::from(141)
+        }
         Err(e) => {
-            eprintln!("osbox: {e:#}");
+            output::error(&format!("osbox: {e:#}"));
             ExitCode::from(2)
         }
     }

@@ -30,22 +30,22 @@ pub fn progress_for(name: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Prints a call's result for a person.
-pub fn print(name: &str, value: &Value) {
+/// A call's result for a person.
+pub fn render(name: &str, value: &Value) -> String {
     if name == "os.walk" {
-        print!("{}", tree(value));
+        tree(value)
     } else if let Some(stat) = value.get("$stat") {
-        print!("{}", stat_table(stat));
+        stat_table(stat)
     } else if let Value::Array(items) = value {
         if items.iter().any(|i| i.get("$direntry").is_some()) {
-            print!("{}", direntry_table(items));
+            direntry_table(items)
         } else {
-            for item in items {
-                println!("{}", plain(item));
-            }
+            items.iter().map(|item| format!("{}\n", plain(item))).collect()
         }
-    } else if !value.is_null() {
-        println!("{}", plain(value));
+    } else if value.is_null() {
+        String::new()
+    } else {
+        format!("{}\n", plain(value))
     }
 }
 

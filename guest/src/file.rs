@@ -11,7 +11,9 @@ use crate::fs::{stat_loc, status_in};
 use crate::osbox::os::types::{ErrorCode, FileType, Fspath, OsError, StatResult};
 use crate::sandbox::{Loc, Mount, resolve};
 use crate::stat;
-use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
+use crate::wasi::filesystem::types::{
+    Descriptor, DescriptorFlags, DescriptorType, ErrorCode as WasiCode, OpenFlags, PathFlags,
+};
 
 /// Linux `open` flags, as `os.O_*` has them on x86-64.
 pub mod flags {
@@ -101,6 +103,11 @@ fn get(fd: i32) -> Result<Shared, OsError> {
         .ok_or_else(|| os_error(ErrorCode::BadDescriptor, None, None))
 }
 
+/// Whether `fd` is an open descriptor of this sandbox.
+pub fn is_open(fd: i32) -> bool {
+    get(fd).is_ok()
+}
+
 fn bare(f: Fail) -> OsError {
     f.bare()
 }
@@ -141,7 +148,8 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
             open_flags = open_flags | OpenFlags::EXCLUSIVE;
         }
     }
-    if flags & O_TRUNC != 0 && writable {
+    // Linux truncates a regular file opened O_RDONLY | O_TRUNC too.
+    if flags & O_TRUNC != 0 {
         open_flags = open_flags | OpenFlags::TRUNCATE;
     }
     if flags & O_DIRECTORY != 0 {
@@ -160,6 +168,11 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
         if mount.dir.stat_at(PathFlags::empty(), &rel).is_ok_and(|s| s.type_ == DescriptorType::SymbolicLink) {
             return Err(ErrorCode::Loop.into());
         }
+    }
+    if mount.read_only && (writable || flags & (O_CREAT | O_TRUNC) != 0) {
+        read_only_open(mount, &rel, flags, path_flags)?;
+        // What is left is O_CREAT on a file that exists: it opens to read.
+        open_flags = OpenFlags::empty();
     }
     let desc = if rel == "." && open_flags.bits() == 0 && !writable {
         mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, ".", OpenFlags::DIRECTORY, DescriptorFlags::READ)
@@ -187,6 +200,36 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
         sync,
         is_dir,
     })
+}
+
+/// Linux's answer to an open that could write beneath a read-only mount.
+/// WASI refuses such an open before it looks at the path; Linux looks
+/// first: `O_CREAT | O_EXCL` on an existing name is EEXIST, a directory is
+/// EISDIR, a missing directory on the way ENOENT, and only then is a write,
+/// a truncation or a creation EROFS. `Ok` is an `O_CREAT` open of a file
+/// that exists, which Linux lets through for reading.
+fn read_only_open(mount: &Mount, rel: &str, flags: i32, follow: PathFlags) -> Result<(), Fail> {
+    if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
+        return Err(ErrorCode::Invalid.into());
+    }
+    match mount.dir.stat_at(follow, rel) {
+        Ok(_) if flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL => Err(ErrorCode::Exist.into()),
+        Ok(st) if st.type_ == DescriptorType::Directory => Err(ErrorCode::IsDirectory.into()),
+        Ok(_) if flags & O_DIRECTORY != 0 => Err(ErrorCode::NotDirectory.into()),
+        Ok(_) if flags & O_ACCMODE != 0 || flags & O_TRUNC != 0 => Err(ErrorCode::ReadOnly.into()),
+        Ok(_) => Ok(()),
+        // A name that would be made (a dangling link's target too) is EROFS
+        // once the directory it would go in exists.
+        Err(WasiCode::NoEntry) if flags & O_CREAT != 0 => {
+            let parent = rel.trim_end_matches('/').rsplit_once('/').map_or(".", |(dir, _)| dir);
+            match mount.dir.stat_at(PathFlags::SYMLINK_FOLLOW, if parent.is_empty() { "." } else { parent }) {
+                Ok(st) if st.type_ == DescriptorType::Directory => Err(ErrorCode::ReadOnly.into()),
+                Ok(_) => Err(ErrorCode::NotDirectory.into()),
+                Err(code) => Err(code.into()),
+            }
+        }
+        Err(code) => Err(code.into()),
+    }
 }
 
 impl OpenFile {

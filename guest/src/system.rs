@@ -5,7 +5,7 @@ use crate::Osbox;
 use crate::error::{exception, os_error, value_error};
 use crate::exports::osbox::os::system::Guest;
 use crate::host;
-use crate::osbox::os::types::{Exception, OsError, UnameResult};
+use crate::osbox::os::types::{ErrorCode, Exception, OsError, UnameResult};
 
 impl Guest for Osbox {
     fn getpid() -> i32 {
@@ -42,6 +42,10 @@ impl Guest for Osbox {
     }
 
     fn get_terminal_size(fd: i32) -> Result<(u32, u32), OsError> {
+        // A descriptor that is not open is EBADF, before any terminal is asked.
+        if !crate::file::is_open(fd) {
+            return Err(os_error(ErrorCode::BadDescriptor, None, None));
+        }
         host::terminal_size(fd).map_err(|c| os_error(c, None, None))
     }
 }

@@ -3,10 +3,10 @@
 //! where the osbox host is there, UTC where it is not.
 
 use crate::Osbox;
-use crate::error::{exception, value_error};
+use crate::error::{exception, os_error, value_error};
 use crate::exports::osbox::os::time::Guest;
 use crate::host;
-use crate::osbox::os::types::{Exception, OsError, StructTime};
+use crate::osbox::os::types::{ErrorCode, Exception, OsError, StructTime};
 use crate::wasi::clocks::{monotonic_clock, wall_clock};
 
 const DAY: i64 = 86_400;
@@ -73,6 +73,10 @@ fn broken_down(seconds: i64, gmtoff: i64, zone: String, isdst: i32) -> StructTim
     }
 }
 
+/// What a 64-bit `time_t` (or count of nanoseconds) holds, as a float:
+/// [-2**63, 2**63), `i64::MAX as f64` rounding up to 2**63.
+const TIME_T_RANGE: std::ops::Range<f64> = i64::MIN as f64..i64::MAX as f64;
+
 /// A `time` argument as whole seconds, floored as CPython does.
 fn whole_seconds(seconds: Option<f64>) -> Result<i64, OsError> {
     let s = match seconds {
@@ -83,9 +87,12 @@ fn whole_seconds(seconds: Option<f64>) -> Result<i64, OsError> {
         return Err(value_error("Invalid value NaN (not a number)"));
     }
     let f = s.floor();
-    // glibc's gmtime keeps years within an int.
-    if !(-67_767_976_233_316_800.0..=67_767_976_233_316_800.0).contains(&f) {
+    if !TIME_T_RANGE.contains(&f) {
         return Err(exception(Exception::OverflowError, "timestamp out of range for platform time_t"));
+    }
+    // glibc's gmtime keeps years within an int: EOVERFLOW past them.
+    if !(-67_767_976_233_316_800.0..=67_767_976_233_316_800.0).contains(&f) {
+        return Err(os_error(ErrorCode::Overflow, None, None));
     }
     Ok(f as i64)
 }
@@ -269,12 +276,14 @@ impl Guest for Osbox {
         if seconds.is_nan() {
             return Err(value_error("Invalid value NaN (not a number)"));
         }
+        // CPython counts the sleep in 64-bit nanoseconds, and checks that
+        // before the sign.
+        let ns = seconds * 1e9;
+        if !TIME_T_RANGE.contains(&ns) {
+            return Err(exception(Exception::OverflowError, "timestamp out of range for platform time_t"));
+        }
         if seconds < 0.0 {
             return Err(value_error("sleep length must be non-negative"));
-        }
-        let ns = seconds * 1e9;
-        if ns > u64::MAX as f64 {
-            return Err(exception(Exception::OverflowError, "sleep length is too large"));
         }
         // In slices, so that the sandbox's time limit can end a long sleep:
         // the host checks it whenever the guest runs.

@@ -64,13 +64,20 @@ impl SandboxBuilder {
     }
 
     /// Grants `host` read-write, seen by the guest at `guest` (`--dir HOST::GUEST`).
+    ///
+    /// `guest` must be absolute; it is normalised as `os.path.normpath`
+    /// does (`/a/../b` is `/b`, `/x//y/./` is `/x/y`, and a leading `//` is
+    /// `/`), and [`build`](Self::build) refuses two grants at the same
+    /// normalised path. A grant inside another (`/x` and `/x/y`) is mounted
+    /// over it.
     pub fn dir(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Self {
         self.grants.push((host.as_ref().to_path_buf(), guest.into(), false));
         self
     }
 
     /// Grants `host` read-only at `guest` (`--ro-dir HOST::GUEST`): every
-    /// write through it fails with `OSError` `EROFS`.
+    /// write through it fails with `OSError` `EROFS`. `guest` is taken as
+    /// [`dir`](Self::dir) takes it.
     pub fn ro_dir(mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> Self {
         self.grants.push((host.as_ref().to_path_buf(), guest.into(), true));
         self
@@ -111,7 +118,8 @@ impl SandboxBuilder {
 
     /// A wall-clock limit for each instance (`--timeout`), from its start:
     /// past it the running call fails with `TimeoutError` and the instance
-    /// ends.
+    /// ends. It must be longer than zero ([`build`](Self::build) refuses a
+    /// zero limit); one longer than the clock can count is no limit.
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.limits.timeout = Some(limit);
         self
@@ -134,15 +142,24 @@ impl SandboxBuilder {
     /// Checks the policy and opens the granted directories.
     ///
     /// Fails with `FileNotFoundError`/`NotADirectoryError` for a host
-    /// directory that cannot be opened and `ValueError` for a guest path that
-    /// is not absolute.
+    /// directory that cannot be opened, and `ValueError` for a guest path that
+    /// is not absolute or that is granted twice (after normalisation: the
+    /// guest could list one grant and change the other through one path),
+    /// and for a time limit of zero.
     pub fn build(self) -> Result<Sandbox> {
-        let mut grants = Vec::new();
+        let mut grants: Vec<Grant> = Vec::new();
         for (host, guest, read_only) in self.grants {
             if !guest.starts_with('/') || guest.contains('\0') {
                 return Err(Error::new(
                     ErrorKind::Value,
                     format!("guest path must be absolute: {guest:?} (for {})", host.display()),
+                ));
+            }
+            let guest = normalise_guest(&guest);
+            if let Some(taken) = grants.iter().find(|g| g.guest == guest) {
+                return Err(Error::new(
+                    ErrorKind::Value,
+                    format!("guest path {guest:?} is granted twice: {} and {}", taken.host.display(), host.display()),
                 ));
             }
             Dir::open_ambient_dir(&host, ambient_authority()).map_err(|e| {
@@ -155,6 +172,9 @@ impl SandboxBuilder {
                 Error::new(kind, format!("cannot grant {}: {e}", host.display()))
             })?;
             grants.push(Grant { host, guest, read_only });
+        }
+        if self.limits.timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::new(ErrorKind::Value, "the time limit must be longer than zero"));
         }
         if let Some(cwd) = self.cwd.as_ref().filter(|c| !c.starts_with('/')) {
             return Err(Error::new(ErrorKind::Value, format!("--cwd must be an absolute guest path: {cwd:?}")));
@@ -176,6 +196,23 @@ impl SandboxBuilder {
             programs: Arc::new(programs),
         })
     }
+}
+
+/// An absolute guest path normalised as `posixpath.normpath` does, and a
+/// leading `//` taken as `/` as the guest takes it: the one spelling the
+/// guest, WASI's preopens and the host extension all use.
+fn normalise_guest(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            name => parts.push(name),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }
 
 /// A checked policy. Each [`Sandbox::os`] call starts a fresh instance

@@ -158,7 +158,9 @@ fn through_exec(f: &Fixture, calls: &[Value]) -> Vec<Value> {
 pub fn mismatch(want: &Value, got: &Value) -> Option<String> {
     if let Some(kind) = want.get("error") {
         let e = got.get("error")?;
-        let ok = e["type"] == *kind && want.get("errno").is_none_or(|n| e["errno"] == *n);
+        // The type, and the errno, file name and message where the attack gives them.
+        let ok = e["type"] == *kind
+            && ["errno", "filename", "message"].iter().all(|f| want.get(f).is_none_or(|w| e[f] == *w));
         return (!ok).then(|| format!("wanted {want}, got {got}"));
     }
     if let Some(v) = want.get("ok") {

@@ -15,6 +15,7 @@ mod hostile;
 mod limits;
 mod load;
 mod mcp;
+mod misuse;
 mod process;
 mod python;
 mod sandbox;

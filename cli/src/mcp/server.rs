@@ -69,14 +69,14 @@ impl Server {
         let listed = match context.peer.list_roots().await {
             Ok(l) => l,
             Err(e) => {
-                eprintln!("osbox mcp: could not list the client's roots: {e}");
+                crate::output::error(&format!("osbox mcp: could not list the client's roots: {e}"));
                 return;
             }
         };
         let uris: Vec<String> = listed.roots.iter().map(|r| r.uri.clone()).collect();
         let (grants, refused) = roots::grants(&self.shared.rules, &uris);
         for uri in refused {
-            eprintln!("osbox mcp: root {uri} is not under a --roots directory: not granted");
+            crate::output::error(&format!("osbox mcp: root {uri} is not under a --roots directory: not granted"));
         }
         if grants.is_empty() {
             return;
@@ -91,8 +91,8 @@ impl Server {
         .await;
         match started {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("osbox mcp: the roots could not be granted: {e}"),
-            Err(e) => eprintln!("osbox mcp: the roots could not be granted: {e}"),
+            Ok(Err(e)) => crate::output::error(&format!("osbox mcp: the roots could not be granted: {e}")),
+            Err(e) => crate::output::error(&format!("osbox mcp: the roots could not be granted: {e}")),
         }
     }
 }

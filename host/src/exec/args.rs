@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::json;
+use super::json::{self, Num};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
 
@@ -21,6 +21,53 @@ pub struct Args {
 
 fn type_error(msg: String) -> Error {
     Error::new(ErrorKind::Type, msg)
+}
+
+/// The C integer types CPython converts `int` arguments to; past a type's
+/// range the conversion raises `OverflowError`.
+#[derive(Clone, Copy, Debug)]
+pub enum C {
+    /// `int`: descriptors, flags, modes, `how`.
+    Int,
+    /// `long`, which is also `off_t` on Linux: file offsets and lengths.
+    Long,
+    /// `Py_ssize_t`: sizes of what is read or made.
+    Ssize,
+}
+
+impl C {
+    fn holds(self, i: i64) -> bool {
+        match self {
+            C::Int => i32::try_from(i).is_ok(),
+            C::Long | C::Ssize => true,
+        }
+    }
+
+    fn overflow(self) -> Error {
+        let name = match self {
+            C::Int => "int",
+            C::Long => "long",
+            C::Ssize => "ssize_t",
+        };
+        Error::new(ErrorKind::Overflow, format!("Python int too large to convert to C {name}"))
+    }
+}
+
+/// `v` as a Python `int` (a `bool` is one), `None` for any other type.
+pub fn python_int(v: &Value) -> Option<Num> {
+    match v {
+        Value::Bool(b) => Some(Num::Int(i64::from(*b))),
+        Value::Number(n) => match json::number(n) {
+            Num::Float(_) => None,
+            int => Some(int),
+        },
+        _ => None,
+    }
+}
+
+/// CPython's `TypeError` for a value where an `int` is needed.
+pub fn not_an_integer(v: &Value) -> Error {
+    type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(v)))
 }
 
 impl Args {
@@ -105,10 +152,17 @@ impl Args {
         };
         match v {
             Value::String(s) => Ok(FsPath::Str(s.clone())),
-            // No descriptor is open in this sandbox that a path call could use.
-            Value::Number(n) if takes_fd && self.c_function && n.is_i64() => {
-                Err(Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor")
-                    .with_errno(9, "Bad file descriptor"))
+            Value::Number(n) if takes_fd && self.c_function && !matches!(json::number(n), Num::Float(_)) => {
+                match json::number(n) {
+                    // No descriptor is open in this sandbox that a path call could use.
+                    Num::Int(i) if C::Int.holds(i) => {
+                        Err(Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor")
+                            .with_errno(9, "Bad file descriptor"))
+                    }
+                    Num::Int(i) if i > 0 => Err(Error::new(ErrorKind::Overflow, "fd is greater than maximum")),
+                    Num::BigInt(false) => Err(Error::new(ErrorKind::Overflow, "fd is greater than maximum")),
+                    _ => Err(Error::new(ErrorKind::Overflow, "fd is less than minimum")),
+                }
             }
             other => match json::decode_bytes(other) {
                 Ok(Some(b)) => Ok(FsPath::Bytes(b)),
@@ -158,32 +212,61 @@ impl Args {
             None => default,
             Some(Value::Bool(b)) => *b,
             Some(Value::Null) => false,
-            Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+            Some(Value::Number(n)) => match json::number(n) {
+                Num::Int(i) => i != 0,
+                Num::BigInt(_) => true,
+                Num::Float(f) => f != 0.0,
+            },
             Some(Value::String(s)) => !s.is_empty(),
             Some(Value::Array(a)) => !a.is_empty(),
             Some(Value::Object(o)) => !o.is_empty(),
         })
     }
 
-    /// An integer argument.
-    pub fn int(&self, name: &str, default: Option<i64>) -> Result<i64> {
-        match (self.get(name), default) {
-            (None, Some(d)) => Ok(d),
-            (None, None) => self.required(name).map(|_| 0),
-            (Some(Value::Bool(b)), _) => Ok(i64::from(*b)),
-            (Some(Value::Number(n)), _) if n.is_i64() => Ok(n.as_i64().unwrap_or_default()),
-            (Some(v), _) => {
-                Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(v))))
-            }
+    /// An `int` argument converted as CPython converts it to the C type `c`:
+    /// `bool` is an `int`, anything else is `TypeError`, and an `int` past
+    /// the type's range `OverflowError` ("Python int too large to convert
+    /// to C int").
+    pub fn int(&self, name: &str, default: Option<i64>, c: C) -> Result<i64> {
+        let v = match (self.get(name), default) {
+            (None, Some(d)) => return Ok(d),
+            (None, None) => self.required(name)?,
+            (Some(v), _) => v,
+        };
+        match python_int(v) {
+            Some(Num::Int(i)) if c.holds(i) => Ok(i),
+            Some(_) => Err(c.overflow()),
+            None => Err(not_an_integer(v)),
         }
     }
 
-    /// A file descriptor: an `int` that fits a C int.
+    /// An `int` argument that CPython takes as a C `int` (descriptors,
+    /// flags, modes).
+    pub fn c_int(&self, name: &str, default: Option<i32>) -> Result<i32> {
+        // `int` checks the range: the value fits.
+        self.int(name, default.map(i64::from), C::Int).map(|i| i as i32)
+    }
+
+    /// A file descriptor: an `int` that fits a C int. Negative ones are the
+    /// guest's to refuse (EBADF), as they are the kernel's.
     pub fn fd(&self, name: &str) -> Result<i32> {
-        let n = self.int(name, None)?;
-        i32::try_from(n).map_err(|_| {
-            Error::new(ErrorKind::OsError, "[Errno 9] Bad file descriptor").with_errno(9, "Bad file descriptor")
-        })
+        self.c_int(name, None)
+    }
+
+    /// A descriptor as `os.fsync` takes it (CPython's `fildes` converter,
+    /// for objects with a `fileno()` too): negative numbers are
+    /// `ValueError`, anything but an `int` is `TypeError`.
+    pub fn fildes(&self, name: &str) -> Result<i32> {
+        let v = self.required(name)?;
+        let fd = match python_int(v) {
+            Some(Num::Int(i)) if C::Int.holds(i) => i as i32,
+            Some(_) => return Err(C::Int.overflow()),
+            None => return Err(type_error("argument must be an int, or have a fileno() method.".into())),
+        };
+        if fd < 0 {
+            return Err(Error::new(ErrorKind::Value, format!("file descriptor cannot be a negative integer ({fd})")));
+        }
+        Ok(fd)
     }
 
     /// A file object: `{"$fdopen": [fd, mode]}` (`os.fdopen(fd, mode)`) is
@@ -237,22 +320,25 @@ impl Args {
         }
     }
 
-    /// A `(int, int)` pair.
-    pub fn int_pair(&self, name: &str, default: (i64, i64)) -> Result<(i64, i64)> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(Value::Array(p)) if p.len() == 2 && p.iter().all(Value::is_i64) => {
-                Ok((p[0].as_i64().unwrap_or_default(), p[1].as_i64().unwrap_or_default()))
-            }
-            Some(v) => Err(type_error(format!("'{}' object is not a pair of integers", json::type_name(v)))),
-        }
-    }
-
-    /// A float argument (an int is taken as Python takes it).
+    /// A float argument; an `int` is taken as Python takes it, and one
+    /// beyond 64 bits as an infinity, which every time function refuses as
+    /// CPython refuses such an `int`.
     pub fn float(&self, name: &str) -> Result<f64> {
-        match self.required(name)? {
-            Value::Number(n) => Ok(n.as_f64().unwrap_or_default()),
-            v => Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(v)))),
+        let v = self.required(name)?;
+        match v {
+            Value::Bool(b) => Ok(f64::from(u8::from(*b))),
+            Value::Number(n) => Ok(match json::number(n) {
+                Num::Int(i) => i as f64,
+                Num::BigInt(negative) => {
+                    if negative {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    }
+                }
+                Num::Float(f) => f,
+            }),
+            _ => Err(not_an_integer(v)),
         }
     }
 
@@ -271,23 +357,30 @@ impl Args {
         if items.len() != 9 {
             return Err(type_error(format!("{}(): illegal time tuple argument", self.func)));
         }
-        if let Some(bad) = items.iter().find(|i| !i.is_i64()) {
-            return Err(type_error(format!("'{}' object cannot be interpreted as an integer", json::type_name(bad))));
+        // Each item is a C int, converted in order as `PyArg_ParseTuple`'s
+        // "i" does, with its own words for a `long` past an `int`.
+        let mut fields = [0i32; 9];
+        for (field, item) in fields.iter_mut().zip(items) {
+            *field = match python_int(item) {
+                Some(Num::Int(i)) => i32::try_from(i).map_err(|_| {
+                    let side = if i > 0 { "greater than maximum" } else { "less than minimum" };
+                    Error::new(ErrorKind::Overflow, format!("signed integer is {side}"))
+                })?,
+                Some(_) => return Err(C::Long.overflow()),
+                None => return Err(not_an_integer(item)),
+            };
         }
-        let n = |i: usize| items[i].as_i64().unwrap_or_default();
-        let small = |i: usize| {
-            i32::try_from(n(i)).map_err(|_| Error::new(ErrorKind::Overflow, "Python int too large to convert to C int"))
-        };
+        let [year, mon, mday, hour, min, sec, wday, yday, isdst] = fields;
         Ok(Some(crate::StructTime {
-            tm_year: n(0),
-            tm_mon: small(1)?,
-            tm_mday: small(2)?,
-            tm_hour: small(3)?,
-            tm_min: small(4)?,
-            tm_sec: small(5)?,
-            tm_wday: small(6)?,
-            tm_yday: small(7)?,
-            tm_isdst: small(8)?,
+            tm_year: i64::from(year),
+            tm_mon: mon,
+            tm_mday: mday,
+            tm_hour: hour,
+            tm_min: min,
+            tm_sec: sec,
+            tm_wday: wday,
+            tm_yday: yday,
+            tm_isdst: isdst,
             tm_zone: zone.tm_zone.clone(),
             tm_gmtoff: zone.tm_gmtoff,
         }))

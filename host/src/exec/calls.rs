@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::Args;
+use super::args::{Args, C, not_an_integer, python_int};
 use super::json;
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
@@ -40,8 +40,7 @@ pub static CALLS: &[Def] = &[
             if a.flag("effective_ids", false)? {
                 return Err(Error::new(ErrorKind::NotImplemented, "effective_ids unavailable on this platform"));
             }
-            let mode =
-                i32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            let mode = a.c_int("mode", None)?;
             os.access(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(Value::Bool)
         },
     },
@@ -51,8 +50,9 @@ pub static CALLS: &[Def] = &[
         params: &["path", "mode", "dir_fd", "follow_symlinks"],
         run: |os, a| {
             a.unsupported_unless_none("dir_fd")?;
-            let mode =
-                u32::try_from(a.int("mode", None)?).map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            // A C int handed to chmod(2) as a mode_t, as CPython does: -1 is
+            // every bit.
+            let mode = a.c_int("mode", None)? as u32;
             os.chmod(a.path("path")?, mode, a.flag("follow_symlinks", true)?).map(unit)
         },
     },
@@ -102,13 +102,13 @@ pub static CALLS: &[Def] = &[
             }
         },
     },
-    Def { name: "os.fdatasync", params: &["fd"], run: |os, a| os.fdatasync(a.fd("fd")?).map(unit) },
+    Def { name: "os.fdatasync", params: &["fd"], run: |os, a| os.fdatasync(a.fildes("fd")?).map(unit) },
     Def { name: "os.fstat", params: &["fd"], run: |os, a| os.fstat(a.fd("fd")?).map(|s| json::stat(&s)) },
-    Def { name: "os.fsync", params: &["fd"], run: |os, a| os.fsync(a.fd("fd")?).map(unit) },
+    Def { name: "os.fsync", params: &["fd"], run: |os, a| os.fsync(a.fildes("fd")?).map(unit) },
     Def {
         name: "os.ftruncate",
         params: &["fd", "length"],
-        run: |os, a| os.ftruncate(a.fd("fd")?, a.int("length", None)?).map(unit),
+        run: |os, a| os.ftruncate(a.fd("fd")?, a.int("length", None, C::Long)?).map(unit),
     },
     Def {
         name: "os.get_terminal_size",
@@ -149,9 +149,8 @@ pub static CALLS: &[Def] = &[
         name: "os.lseek",
         params: &["fd", "position", "how"],
         run: |os, a| {
-            let how =
-                i32::try_from(a.int("how", None)?).map_err(|_| Error::new(ErrorKind::Value, "how out of range"))?;
-            os.lseek(a.fd("fd")?, a.int("position", None)?, how).map(Value::from)
+            let (fd, position) = (a.fd("fd")?, a.int("position", None, C::Long)?);
+            os.lseek(fd, position, a.c_int("how", None)?).map(Value::from)
         },
     },
     Def {
@@ -166,7 +165,7 @@ pub static CALLS: &[Def] = &[
         name: "os.makedirs",
         params: &["name", "mode", "exist_ok"],
         run: |os, a| {
-            a.int("mode", Some(0o777))?;
+            a.c_int("mode", Some(0o777))?;
             os.makedirs(a.path("name")?, a.flag("exist_ok", false)?).map(unit)
         },
     },
@@ -175,7 +174,7 @@ pub static CALLS: &[Def] = &[
         params: &["path", "mode", "dir_fd"],
         run: |os, a| {
             a.unsupported_unless_none("dir_fd")?;
-            let mode = a.int("mode", Some(0o777))?;
+            let mode = a.c_int("mode", Some(0o777))?;
             os.mkdir(a.path("path")?, mode as u32).map(unit)
         },
     },
@@ -184,10 +183,8 @@ pub static CALLS: &[Def] = &[
         params: &["path", "flags", "mode", "dir_fd"],
         run: |os, a| {
             a.unsupported_unless_none("dir_fd")?;
-            let flags =
-                i32::try_from(a.int("flags", None)?).map_err(|_| Error::new(ErrorKind::Value, "flags out of range"))?;
-            let mode = u32::try_from(a.int("mode", Some(0o777))?)
-                .map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            let flags = a.c_int("flags", None)?;
+            let mode = a.c_int("mode", Some(0o777))? as u32;
             os.open(a.path("path")?, flags, mode).map(Value::from)
         },
     },
@@ -318,7 +315,10 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.pread",
         params: &["fd", "length", "offset"],
-        run: |os, a| os.pread(a.fd("fd")?, a.int("length", None)?, a.int("offset", None)?).map(|b| json::bytes(&b)),
+        run: |os, a| {
+            let (fd, length) = (a.fd("fd")?, a.int("length", None, C::Ssize)?);
+            os.pread(fd, length, a.int("offset", None, C::Long)?).map(|b| json::bytes(&b))
+        },
     },
     Def {
         name: "os.putenv",
@@ -328,12 +328,15 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.pwrite",
         params: &["fd", "str", "offset"],
-        run: |os, a| os.pwrite(a.fd("fd")?, &a.bytes("str")?, a.int("offset", None)?).map(Value::from),
+        run: |os, a| {
+            let (fd, data) = (a.fd("fd")?, a.bytes("str")?);
+            os.pwrite(fd, &data, a.int("offset", None, C::Long)?).map(Value::from)
+        },
     },
     Def {
         name: "os.read",
         params: &["fd", "length"],
-        run: |os, a| os.read(a.fd("fd")?, a.int("length", None)?).map(|b| json::bytes(&b)),
+        run: |os, a| os.read(a.fd("fd")?, a.int("length", None, C::Ssize)?).map(|b| json::bytes(&b)),
     },
     Def {
         name: "os.readlink",
@@ -422,8 +425,7 @@ pub static CALLS: &[Def] = &[
         name: "os.strerror",
         params: &["code"],
         run: |os, a| {
-            let code = i32::try_from(a.int("code", None)?)
-                .map_err(|_| Error::new(ErrorKind::Value, "signed integer is greater than maximum"))?;
+            let code = a.c_int("code", None)?;
             os.strerror(code).map(Value::String)
         },
     },
@@ -440,7 +442,10 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.truncate",
         params: &["path", "length"],
-        run: |os, a| os.truncate(a.path("path")?, a.int("length", None)?).map(unit),
+        run: |os, a| {
+            let path = a.path("path")?;
+            os.truncate(path, a.int("length", None, C::Long)?).map(unit)
+        },
     },
     Def {
         name: "os.uname",
@@ -459,7 +464,7 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.urandom",
         params: &["size"],
-        run: |os, a| os.urandom(a.int("size", None)?).map(|b| json::bytes(&b)),
+        run: |os, a| os.urandom(a.int("size", None, C::Ssize)?).map(|b| json::bytes(&b)),
     },
     Def {
         name: "os.utime",
@@ -525,7 +530,8 @@ pub static CALLS: &[Def] = &[
         name: "shutil.copyfileobj",
         params: &["fsrc", "fdst", "length"],
         run: |os, a| {
-            os.shutil().copyfileobj(a.file_object("fsrc")?, a.file_object("fdst")?, a.int("length", Some(0))?).map(unit)
+            let (fsrc, fdst) = (a.file_object("fsrc")?, a.file_object("fdst")?);
+            os.shutil().copyfileobj(fsrc, fdst, copy_length(a)?).map(unit)
         },
     },
     Def {
@@ -557,11 +563,7 @@ pub static CALLS: &[Def] = &[
         params: &["path"],
         run: |os, a| os.shutil().disk_usage(a.path("path")?).map(|(total, used, free)| json!([total, used, free])),
     },
-    Def {
-        name: "shutil.get_terminal_size",
-        params: &["fallback"],
-        run: |os, a| os.shutil().get_terminal_size(a.int_pair("fallback", (80, 24))?).map(|(c, l)| json!([c, l])),
-    },
+    Def { name: "shutil.get_terminal_size", params: &["fallback"], run: terminal_size },
     Def {
         name: "shutil.move",
         params: &["src", "dst", "copy_function"],
@@ -583,8 +585,7 @@ pub static CALLS: &[Def] = &[
         name: "shutil.which",
         params: &["cmd", "mode", "path"],
         run: |os, a| {
-            let mode = i32::try_from(a.int("mode", Some(1))?)
-                .map_err(|_| Error::new(ErrorKind::Value, "mode out of range"))?;
+            let mode = a.c_int("mode", Some(1))?;
             let found = os.shutil().which(a.path("cmd")?, mode, a.opt_path("path")?)?;
             Ok(found.as_ref().map_or(Value::Null, json::path))
         },
@@ -632,7 +633,7 @@ pub static CALLS: &[Def] = &[
     Def { name: "time.monotonic_ns", params: &[], run: |os, _| os.time().monotonic_ns().map(Value::from) },
     Def { name: "time.perf_counter", params: &[], run: |os, _| os.time().perf_counter().map(Value::from) },
     Def { name: "time.perf_counter_ns", params: &[], run: |os, _| os.time().perf_counter_ns().map(Value::from) },
-    Def { name: "time.sleep", params: &["secs"], run: |os, a| os.time().sleep(a.float("secs")?).map(unit) },
+    Def { name: "time.sleep", params: &["secs"], run: sleep },
     Def {
         name: "time.strftime",
         params: &["format", "t"],
@@ -813,25 +814,114 @@ fn utime_ns(a: &Args) -> Result<Option<(i64, i64)>> {
             let p = pair(t).ok_or_else(|| {
                 Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None")
             })?;
-            let ns = |v: &Value| -> Result<i64> {
-                let secs = v.as_f64().ok_or_else(|| {
-                    Error::new(ErrorKind::Type, "utime: 'times' must be either a tuple of two ints or None")
-                })?;
-                if let Some(i) = v.as_i64() {
-                    return Ok(i.saturating_mul(1_000_000_000));
-                }
-                let whole = secs.floor();
-                Ok((whole as i64).saturating_mul(1_000_000_000) + ((secs - whole) * 1e9).floor() as i64)
-            };
-            Ok(Some((ns(&p[0])?, ns(&p[1])?)))
+            Ok(Some((seconds_as_ns(&p[0])?, seconds_as_ns(&p[1])?)))
         }
         (None, Some(n)) => {
-            let bad = || Error::new(ErrorKind::Type, "utime: 'ns' must be a tuple of two ints");
-            let p = pair(n).ok_or_else(bad)?;
-            Ok(Some((p[0].as_i64().ok_or_else(bad)?, p[1].as_i64().ok_or_else(bad)?)))
+            let p = pair(n).ok_or_else(|| Error::new(ErrorKind::Type, "utime: 'ns' must be a tuple of two ints"))?;
+            Ok(Some((nanoseconds(&p[0])?, nanoseconds(&p[1])?)))
         }
         (None, None) => Ok(None),
     }
+}
+
+/// A time past what the call can take. CPython raises it past `time_t`;
+/// osbox carries times as 64-bit nanoseconds, so it raises it past the
+/// years 1677 to 2262 too (docs/deviations.md).
+fn time_t_overflow() -> Error {
+    Error::new(ErrorKind::Overflow, "timestamp out of range for platform time_t")
+}
+
+/// One of `os.utime`'s `times`: seconds, an `int` or a `float`, in
+/// nanoseconds.
+fn seconds_as_ns(v: &Value) -> Result<i64> {
+    const NS: i64 = 1_000_000_000;
+    let secs = match (v, python_int(v)) {
+        (_, Some(json::Num::Int(i))) => return i.checked_mul(NS).ok_or_else(time_t_overflow),
+        (_, Some(_)) => return Err(time_t_overflow()),
+        (Value::Number(n), None) => match json::number(n) {
+            json::Num::Float(f) => f,
+            _ => return Err(not_an_integer(v)),
+        },
+        _ => return Err(not_an_integer(v)),
+    };
+    if secs.is_nan() {
+        return Err(Error::new(ErrorKind::Value, "Invalid value NaN (not a number)"));
+    }
+    let whole = secs.floor();
+    // [-2**63, 2**63): `i64::MAX as f64` rounds up to 2**63.
+    if !(i64::MIN as f64..i64::MAX as f64).contains(&whole) {
+        return Err(time_t_overflow());
+    }
+    (whole as i64)
+        .checked_mul(NS)
+        .and_then(|ns| ns.checked_add(((secs - whole) * 1e9).floor() as i64))
+        .ok_or_else(time_t_overflow)
+}
+
+/// One of `os.utime`'s `ns`: an `int` of nanoseconds, which CPython splits
+/// with `divmod(ns, 10**9)`.
+fn nanoseconds(v: &Value) -> Result<i64> {
+    match python_int(v) {
+        Some(json::Num::Int(i)) => Ok(i),
+        Some(_) => Err(time_t_overflow()),
+        None if matches!(v, Value::Number(_)) => Err(not_an_integer(v)),
+        None => Err(Error::new(
+            ErrorKind::Type,
+            format!("unsupported operand type(s) for divmod(): '{}' and 'int'", json::type_name(v)),
+        )),
+    }
+}
+
+/// `shutil.copyfileobj`'s `length` as the source's `read(length)` takes it,
+/// after `if not length: length = COPY_BUFSIZE` (0 here).
+fn copy_length(a: &Args) -> Result<i64> {
+    let Some(v) = a.get("length") else { return Ok(0) };
+    if !a.flag("length", false)? {
+        return Ok(0);
+    }
+    match python_int(v) {
+        Some(json::Num::Int(i)) => Ok(i),
+        Some(_) => Err(Error::new(ErrorKind::Overflow, "cannot fit 'int' into an index-sized integer")),
+        None => Err(Error::new(
+            ErrorKind::Type,
+            format!("argument should be integer or None, not '{}'", json::type_name(v)),
+        )),
+    }
+}
+
+/// `shutil.get_terminal_size(fallback)`: `COLUMNS` and `LINES`, else the
+/// fallback's items whatever they are, as CPython answers `size.columns or
+/// fallback[0]` (the host answers 0 for what it does not know). The
+/// fallback is checked as `os.terminal_size(fallback)` checks it, when it
+/// is needed.
+fn terminal_size(os: &mut Os, a: &Args) -> Result<Value> {
+    let (columns, lines) = os.shutil().get_terminal_size((0, 0))?;
+    if columns != 0 && lines != 0 {
+        return Ok(json!([columns, lines]));
+    }
+    let fallback: Vec<Value> = match a.get("fallback") {
+        None => vec![json!(80), json!(24)],
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::String(s)) => s.chars().map(|c| Value::String(c.into())).collect(),
+        Some(_) => return Err(Error::new(ErrorKind::Type, "constructor requires a sequence")),
+    };
+    let [c, l] = <[Value; 2]>::try_from(fallback).map_err(|items| {
+        Error::new(ErrorKind::Type, format!("os.terminal_size() takes a 2-sequence ({}-sequence given)", items.len()))
+    })?;
+    let pick = |got: i64, fallback: Value| if got != 0 { Value::from(got) } else { fallback };
+    Ok(json!([pick(columns, c), pick(lines, l)]))
+}
+
+/// `time.sleep(secs)`: CPython counts a sleep in 64-bit nanoseconds, and
+/// an `int` past that is `OverflowError` in its own words (a `float`'s are
+/// the guest's).
+fn sleep(os: &mut Os, a: &Args) -> Result<Value> {
+    if let Some(n) = python_int(a.required("secs")?)
+        && !matches!(n, json::Num::Int(i) if i.checked_mul(1_000_000_000).is_some())
+    {
+        return Err(Error::new(ErrorKind::Overflow, "timestamp too large to convert to C _PyTime_t"));
+    }
+    os.time().sleep(a.float("secs")?).map(unit)
 }
 
 /// The attributes: constants, and `os.environ` itself.

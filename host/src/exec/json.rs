@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Number, Value, json};
 
 use crate::error::Error;
 use crate::fspath::FsPath;
@@ -77,12 +77,40 @@ pub fn error(e: &Error) -> Value {
     Value::Object(m)
 }
 
+/// A JSON number as Python's `json.loads` reads it: digits alone are an
+/// `int` of any size, anything with a fraction or an exponent a `float`
+/// (`1e400` is `inf`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Num {
+    /// An `int` that fits 64 bits.
+    Int(i64),
+    /// An `int` beyond 64 bits, of which only the sign matters to a C
+    /// conversion (`true`: negative).
+    BigInt(bool),
+    /// A `float`.
+    Float(f64),
+}
+
+/// What `n` is to Python. The protocol's numbers keep every digit
+/// (serde_json's `arbitrary_precision`), so an integer too big for 64 bits
+/// is still an integer here.
+pub fn number(n: &Number) -> Num {
+    let text = n.as_str();
+    if text.contains(['.', 'e', 'E']) {
+        return Num::Float(text.parse().unwrap_or(f64::NAN));
+    }
+    match text.parse::<i64>() {
+        Ok(i) => Num::Int(i),
+        Err(_) => Num::BigInt(text.starts_with('-')),
+    }
+}
+
 /// The Python type name of a JSON value, for `TypeError` messages.
 pub fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "NoneType",
         Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(n) if matches!(number(n), Num::Float(_)) => "float",
         Value::Number(_) => "int",
         Value::String(_) => "str",
         Value::Array(_) => "list",

@@ -12,6 +12,7 @@
 mod args;
 mod calls;
 mod json;
+mod literal;
 
 use std::io::{self, BufRead, Write};
 
@@ -21,6 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::os::Os;
 
 pub use json::error as encode_error;
+pub use literal::python_literal;
 
 /// Calls the function or reads the attribute named `name` (`os.makedirs`,
 /// `os.sep`) with JSON arguments; the value comes back in the protocol's
@@ -103,13 +105,26 @@ fn bytes_well_formed(v: &Value) -> bool {
 }
 
 /// Reads requests from `input` to its end and writes one response line per
-/// request to `output`, flushing after each. When a call ends the instance
-/// (a trap, the time limit, the memory cap), its response is the last line
-/// and the error comes back.
-pub fn run(os: &mut Os, input: impl BufRead, mut output: impl Write) -> io::Result<Option<Error>> {
-    for line in input.lines() {
-        let line = line?;
-        if let Some(reply) = handle_line(os, &line) {
+/// request to `output`, flushing after each. A line that is not UTF-8 is
+/// answered with `ValueError` (echoing its `id` when one can be read) and
+/// the stream goes on. When a call ends the instance (a trap, the time
+/// limit, the memory cap), its response is the last line and the error
+/// comes back.
+pub fn run(os: &mut Os, mut input: impl BufRead, mut output: impl Write) -> io::Result<Option<Error>> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        // Line ends as `BufRead::lines` takes them: `\n` or `\r\n`.
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let reply = match std::str::from_utf8(text) {
+            Ok(text) => handle_line(os, text),
+            Err(_) => Some(not_utf8(text)),
+        };
+        if let Some(reply) = reply {
             writeln!(output, "{reply}")?;
             output.flush()?;
         }
@@ -117,5 +132,17 @@ pub fn run(os: &mut Os, input: impl BufRead, mut output: impl Write) -> io::Resu
             return Ok(Some(why));
         }
     }
-    Ok(None)
+}
+
+/// The response to a request line that is not UTF-8: `ValueError`, with
+/// the line's `id` when the rest of it reads as a JSON object.
+fn not_utf8(line: &[u8]) -> String {
+    let mut response = Map::new();
+    if let Ok(Value::Object(mut req)) = serde_json::from_str::<Value>(&String::from_utf8_lossy(line))
+        && let Some(id) = req.remove("id")
+    {
+        response.insert("id".into(), id);
+    }
+    response.insert("error".into(), json::error(&bad_request("not valid UTF-8")));
+    Value::Object(response).to_string()
 }
