@@ -321,21 +321,27 @@ fn nonneg(v: i64) -> Result<u64, OsError> {
     u64::try_from(v).map_err(|_| invalid())
 }
 
-/// The most one `read` returns, as Linux's `read(2)` caps it.
-const MAX_READ: u64 = 0x7fff_f000;
+/// The most one `read` returns: 1 GiB, a buffer the guest's allocator can
+/// always ask for (it takes requests below 2 GiB), where Linux's `read(2)`
+/// returns up to 0x7ffff000 bytes. Longer reads are short reads, as POSIX
+/// allows.
+const MAX_READ: u64 = 1 << 30;
 
 /// The length of a read, checked as CPython checks it before it looks at
 /// the descriptor: negative is `EINVAL`, and the buffer is allocated first,
-/// so a length that cannot be allocated is `MemoryError` (and the sandbox
-/// goes on, its allocator refused, not aborted). What one read returns is
-/// at most [`MAX_READ`] bytes.
+/// so a length the sandbox cannot hold is `MemoryError` (and the sandbox
+/// goes on, its allocator refused, not aborted): more than its 32-bit
+/// memory could ever be, or, of what one read can return (at most
+/// [`MAX_READ`] bytes), more than the memory cap leaves room for.
 fn read_buffer(n: i64) -> Result<u64, OsError> {
     let n = nonneg(n)?;
-    let room = usize::try_from(n).ok().and_then(|n| Vec::<u8>::new().try_reserve_exact(n).ok());
-    if room.is_none() {
-        return Err(crate::error::exception(crate::osbox::os::types::Exception::MemoryError, ""));
+    let memory_error = || crate::error::exception(crate::osbox::os::types::Exception::MemoryError, "");
+    if n > u64::from(u32::MAX) {
+        return Err(memory_error());
     }
-    Ok(n.min(MAX_READ))
+    let n = n.min(MAX_READ);
+    let room = usize::try_from(n).ok().and_then(|n| Vec::<u8>::new().try_reserve_exact(n).ok());
+    room.map(|()| n).ok_or_else(memory_error)
 }
 
 /// The descriptor's file as a stat result, for `os.fstat`.
