@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use osbox::{ErrorKind, Output, RunOptions};
+use osbox::{ErrorKind, RunOptions};
 
 use crate::harness::{runtime, tempdir};
 
 fn captured() -> RunOptions {
-    RunOptions { stdout: Output::Capture, stderr: Output::Capture, ..Default::default() }
+    RunOptions { capture_output: true, ..Default::default() }
 }
 
 #[test]
