@@ -221,6 +221,7 @@ impl From<OsError> for Error {
             WitException::SpecialFileError => ErrorKind::SpecialFile,
             WitException::UnicodeDecodeError => ErrorKind::UnicodeDecode,
             WitException::UnsupportedOperation => ErrorKind::UnsupportedOperation,
+            WitException::AttributeError => ErrorKind::Attribute,
         };
         Error(Box::new(Exception {
             kind,

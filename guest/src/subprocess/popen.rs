@@ -7,10 +7,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::error::{Fail, os_error, type_error, value_error};
+use crate::error::{Fail, exception, os_error, type_error, value_error};
 use crate::exports::osbox::os::subprocess::{Command, Data, PopenOptions, Redirect, Seconds};
 use crate::host::{self, Child, ChildStdio, Pipe as HostPipe};
-use crate::osbox::os::types::{ErrorCode, Fspath, OsError};
+use crate::osbox::os::types::{ErrorCode, Exception, Fspath, OsError};
 use crate::posixpath;
 use crate::sandbox::{self, Loc};
 use crate::wasi::clocks::monotonic_clock;
@@ -40,6 +40,9 @@ struct Communication {
     stdout: Option<Vec<u8>>,
     stderr: Option<Vec<u8>>,
 }
+
+/// What `communicate` read of standard output and error.
+type Captured = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// A started child.
 pub struct Process {
@@ -320,7 +323,7 @@ impl Process {
         has_input: bool,
         deadline: Option<u64>,
         timeout: Option<&Seconds>,
-    ) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), OsError> {
+    ) -> Result<Captured, OsError> {
         let started = self.comm.borrow().started;
         if let Some(stdin) = &self.stdin
             && !started
@@ -340,7 +343,9 @@ impl Process {
                     (None, _) => None,
                     (Some(Data::Text(t)), true) => Some(t.into_bytes()),
                     (Some(Data::Bytes(b)), false) => Some(b),
-                    (Some(Data::Bytes(_)), true) => return Err(type_error("'bytes' object has no attribute 'encode'")),
+                    (Some(Data::Bytes(_)), true) => {
+                        return Err(exception(Exception::AttributeError, "'bytes' object has no attribute 'encode'"));
+                    }
                     (Some(Data::Text(_)), false) => {
                         return Err(type_error("memoryview: a bytes-like object is required, not 'str'"));
                     }
@@ -417,7 +422,18 @@ impl Process {
             }
         }
         self.wait_until(deadline)?;
-        let mut comm = self.comm.borrow_mut();
-        Ok((comm.stdout.take(), comm.stderr.take()))
+        // The output stays, as CPython's does: a later `communicate` gives
+        // it again.
+        let comm = self.comm.borrow();
+        let copy = |out: &Option<Vec<u8>>| -> Result<Option<Vec<u8>>, OsError> {
+            out.as_ref()
+                .map(|o| {
+                    let mut c = Vec::new();
+                    append(&mut c, o)?;
+                    Ok(c)
+                })
+                .transpose()
+        };
+        Ok((copy(&comm.stdout)?, copy(&comm.stderr)?))
     }
 }

@@ -42,7 +42,7 @@ pub fn call(os: &mut Os, name: &str, args: Vec<Value>, kwargs: Map<String, Value
             Err(Error::new(ErrorKind::Type, format!("'{}' object is not callable", json::type_name(&value))))
         }
         Some(v) => v,
-        None => Err(processes::missing_method(name).unwrap_or_else(|| calls::missing(name))),
+        None => Err(processes::missing_method(os, name, args.first()).unwrap_or_else(|| calls::missing(name))),
     }
 }
 

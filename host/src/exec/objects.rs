@@ -35,9 +35,9 @@ impl Object {
     }
 
     /// The class name Python shows in messages (`'Popen' object has no
-    /// attribute 'x'`).
-    pub(crate) fn class_name(&self) -> &'static str {
-        self.type_name().rsplit('.').next().unwrap_or_default()
+    /// attribute 'x'`, `'_io.BufferedReader' object ...`).
+    pub(crate) fn class_name(&self) -> String {
+        python_type(self.type_name())
     }
 }
 
@@ -91,4 +91,13 @@ impl Objects {
 /// The number of a `{"$obj": n}` value.
 pub(crate) fn number(v: &Value) -> Option<usize> {
     v.as_object()?.get("$obj")?.as_u64().and_then(|n| usize::try_from(n).ok())
+}
+
+/// A type of the protocol as CPython's messages name it: the C types of
+/// `io` as `_io.BufferedReader`, Python classes by their own name.
+pub(crate) fn python_type(protocol: &str) -> String {
+    match protocol.strip_prefix("io.") {
+        Some(name) => format!("_io.{name}"),
+        None => protocol.rsplit('.').next().unwrap_or(protocol).to_string(),
+    }
 }

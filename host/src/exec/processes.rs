@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::args::Args;
 use super::calls::Def;
 use super::json;
-use super::objects::{Object, number};
+use super::objects::{Object, number, python_type};
 use crate::error::{Error, ErrorKind, Result};
 use crate::os::Os;
 use crate::subprocess::{Command, Data, PopenOptions, PopenStream, Redirect, Seconds};
@@ -87,7 +87,7 @@ const RUN_PARAMS: &[&str] = &[
     "process_group",
 ];
 
-/// The callables of this module, sorted by name.
+/// The callables of this module.
 pub static CALLS: &[Def] = &[
     Def { name: "getattr", params: &["object", "name", "default"], run: getattr },
     Def { name: "io.BufferedReader.close", params: &["self"], run: |os, a| close(os, a, "io.BufferedReader") },
@@ -111,7 +111,17 @@ pub static CALLS: &[Def] = &[
         params: &["self", "hint"],
         run: |os, a| read(os, a, "io.BufferedReader", Read::Lines),
     },
+    Def {
+        name: "io.BufferedReader.write",
+        params: &["self", "buffer"],
+        run: |os, a| write(os, a, "io.BufferedReader"),
+    },
     Def { name: "io.BufferedWriter.close", params: &["self"], run: |os, a| close(os, a, "io.BufferedWriter") },
+    Def {
+        name: "io.BufferedWriter.read",
+        params: &["self", "size"],
+        run: |os, a| read(os, a, "io.BufferedWriter", Read::All),
+    },
     Def { name: "io.BufferedWriter.flush", params: &["self"], run: |os, a| flush(os, a, "io.BufferedWriter") },
     Def {
         name: "io.BufferedWriter.write",
@@ -206,17 +216,27 @@ pub static CALLS: &[Def] = &[
 
 /// The callable named `name`.
 pub fn find(name: &str) -> Option<&'static Def> {
-    CALLS.binary_search_by(|d| d.name.cmp(name)).ok().map(|i| &CALLS[i])
+    CALLS.iter().find(|d| d.name == name)
 }
 
 /// `AttributeError` for a method a type of this module does not have
-/// (`io.TextIOWrapper.read1`), worded as CPython words it.
-pub fn missing_method(name: &str) -> Option<Error> {
+/// (`io.TextIOWrapper.read1`), worded as CPython words it: of the object
+/// when one of the type is the first argument (the method is looked up on
+/// it, as the protocol does where a class hands its methods on), else of
+/// the type.
+pub fn missing_method(os: &Os, name: &str, first: Option<&Value>) -> Option<Error> {
     let types = ["subprocess.Popen", "io.BufferedReader", "io.BufferedWriter", "io.TextIOWrapper", "os._wrap_close"];
     let (owner, attr) = name.rsplit_once('.')?;
-    types.contains(&owner).then(|| {
-        Error::new(ErrorKind::Attribute, format!("type object '{}' has no attribute '{attr}'", python_type(owner)))
-    })
+    if !types.contains(&owner) {
+        return None;
+    }
+    let of_object = first.and_then(|v| os.objects.get(v).ok()).is_some_and(|(_, o)| o.type_name() == owner);
+    let what = if of_object {
+        format!("'{}' object", python_type(owner))
+    } else {
+        format!("type object '{}'", python_type(owner))
+    };
+    Some(Error::new(ErrorKind::Attribute, format!("{what} has no attribute '{attr}'")))
 }
 
 /// `signal.SIG*` (and `signal.NSIG`), with Linux's numbers.
@@ -449,14 +469,6 @@ fn the_stream(os: &Os, a: &Args, type_name: &str, method: &str) -> Result<(usize
     Ok((n, object, stream))
 }
 
-/// A type as CPython's messages name it (`_io.BufferedReader`).
-fn python_type(protocol: &str) -> String {
-    match protocol.strip_prefix("io.") {
-        Some(name) => format!("_io.{name}"),
-        None => protocol.rsplit('.').next().unwrap_or(protocol).to_string(),
-    }
-}
-
 #[derive(Clone, Copy)]
 enum Read {
     All,
@@ -489,7 +501,7 @@ fn read(os: &mut Os, a: &Args, type_name: &str, how: Read) -> Result<Value> {
 
 fn write(os: &mut Os, a: &Args, type_name: &str) -> Result<Value> {
     let (_, _, stream) = the_stream(os, a, type_name, "write")?;
-    let given = a.required(if type_name == "io.BufferedWriter" { "buffer" } else { "s" })?;
+    let given = a.required(if type_name.starts_with("io.Buffered") { "buffer" } else { "s" })?;
     stream.write_data(os, data(given)?).map(Value::from)
 }
 
