@@ -17,7 +17,9 @@ fn main() -> ExitCode {
     // with 128 + the signal.
     signals::stop_on_signals();
     let args = commands::Cli::parse();
-    match commands::run(args) {
+    let outcome = commands::run(args);
+    signals::exit_if_stopping();
+    match outcome {
         Ok(code) => code,
         // Standard output's reader went away (`| head -1`): stop quietly with
         // the status a shell shows for a tool SIGPIPE ended.

@@ -161,6 +161,9 @@ pub struct WrapClose {
     stream: PopenStream,
 }
 
+/// What `communicate` gives: standard output and error, each when piped.
+type Outputs = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 fn bytes_of(d: Data) -> Vec<u8> {
     match d {
         Data::Text(t) => t.into_bytes(),
@@ -442,12 +445,7 @@ impl Popen {
     /// `p.communicate(input, timeout)`: `(stdout, stderr)`, each none
     /// unless it is a pipe. Past `timeout`, `subprocess.TimeoutExpired`;
     /// the child goes on and a later `communicate` gets the rest.
-    pub fn communicate(
-        &self,
-        os: &mut Os,
-        input: Option<&[u8]>,
-        timeout: Option<f64>,
-    ) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>)> {
+    pub fn communicate(&self, os: &mut Os, input: Option<&[u8]>, timeout: Option<f64>) -> Result<Outputs> {
         let text = self.stdin.or(self.stdout).or(self.stderr).is_some_and(|s| s.text);
         let input = input.map(|i| data_for(text, i.to_vec())).transpose()?;
         let (out, err) = self.communicate_data(os, input, seconds(timeout))?;

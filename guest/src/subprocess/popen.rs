@@ -141,7 +141,7 @@ impl Process {
         let Some(program) = argv.first().cloned() else {
             return Err(value_error("the command line is empty"));
         };
-        let cwd = o.cwd.clone().unwrap_or_else(|| Fspath::Bytes(sandbox::cwd()));
+        let cwd = o.cwd.clone().unwrap_or_else(|| Fspath::Text(String::from_utf8_lossy(&sandbox::cwd()).into_owned()));
         let (dir, rel, guest) = start_dir(&cwd).map_err(|f| f.on(&cwd))?;
         let env = o.env.clone().unwrap_or_else(crate::env::process_environment);
         let connections = [connect(&o.stdin, 0)?, connect(&o.stdout, 1)?, connect(&o.stderr, 2)?];

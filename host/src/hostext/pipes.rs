@@ -344,8 +344,11 @@ impl tokio::io::AsyncRead for ChildStream {
         _cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<io::Result<()>> {
-        let got = self.read_some(buf.remaining()).map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe));
-        std::task::Poll::Ready(got.map(|b| buf.put_slice(&b)).or_else(|_| Ok(())))
+        // An error or the end reads as the end.
+        if let Ok(bytes) = self.read_some(buf.remaining()) {
+            buf.put_slice(&bytes);
+        }
+        std::task::Poll::Ready(Ok(()))
     }
 }
 
