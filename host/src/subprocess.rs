@@ -253,7 +253,7 @@ impl Subprocess<'_> {
     /// `Popen(args)` with `args` as Python gave it (a string or a list).
     pub(crate) fn popen_command(&mut self, args: &Command, o: &PopenOptions) -> Result<Popen> {
         let options = o.wit();
-        let handle = self.os.call(|g, s| g.subprocess(s)?.popen().call_constructor(s, args, &options))?;
+        let handle = self.os.call(|g, s| g.subprocess(s)?.popen().call_start(s, args, &options))?;
         let os = &mut *self.os;
         let pid = os.invoke(|g, s| g.subprocess(s)?.popen().call_pid(s, handle))?;
         let text = options.text;

@@ -261,6 +261,30 @@ fn sigint_sigterm_and_sighup_stop_osbox_and_the_process_trees_it_started() {
 }
 
 #[test]
+fn children_of_osbox_start_with_no_signal_blocked_or_ignored() {
+    // osbox blocks the signals it stops on; its children must not inherit
+    // that: SIGTERM ends a child, a broken pipe ends a writer.
+    let dir = tempdir();
+    let out = osbox(
+        &["--dir", &grant(dir.path(), "/w"), "--allow-run", "sleep", "--allow-run", "sh", "exec"],
+        concat!(
+            r#"{"call":"subprocess.Popen","args":[["sleep","30"]]}"#,
+            "\n",
+            r#"{"call":"subprocess.Popen.terminate","args":[{"$obj":1}]}"#,
+            "\n",
+            r#"{"call":"subprocess.Popen.wait","args":[{"$obj":1}]}"#,
+            "\n",
+            r#"{"call":"subprocess.run","args":[["sh","-c","(yes; echo $? >&2) | head -c 1 >/dev/null"]],"kwargs":{"capture_output":true}}"#,
+            "\n",
+        ),
+    );
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines[2], "{\"ok\":-15}", "{lines:?}");
+    // 141: `yes` died of SIGPIPE (128 + 13) when its reader went.
+    assert!(lines[3].contains(r#""stderr":{"$bytes":"MTQxCg=="}"#), "{lines:?}");
+}
+
+#[test]
 fn a_signal_to_osbox_during_a_copy_leaves_no_partial_file() {
     let dir = tempdir();
     // A large sparse source copied over an existing file: the copy goes to

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use crate::Osbox;
 use crate::error::value_error;
 use crate::exports::osbox::os::subprocess::{
-    Command, CompletedProcess, Data, Guest, GuestPipe, GuestPopen, GuestWrapClose, Pipe, PopenOptions, Redirect,
+    Command, CompletedProcess, Data, Guest, GuestPipe, GuestPopen, GuestWrapClose, Pipe, Popen, PopenOptions, Redirect,
     Seconds, WrapClose,
 };
 use crate::osbox::os::types::OsError;
@@ -42,8 +42,8 @@ fn pipe_of(s: &Option<Rc<Stream>>) -> Option<Pipe> {
 }
 
 impl GuestPopen for PopenResource {
-    fn new(args: Command, options: PopenOptions<'_>) -> Result<Self, OsError> {
-        Process::start(args, &options).map(|p| PopenResource(Rc::new(p)))
+    fn start(args: Command, options: PopenOptions<'_>) -> Result<Popen, OsError> {
+        Process::start(args, &options).map(|p| Popen::new(PopenResource(Rc::new(p))))
     }
 
     fn args(&self) -> Command {

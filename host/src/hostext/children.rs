@@ -370,10 +370,23 @@ pub(super) fn spawn_native(
     // The child starts in the directory the guest resolved, entered through
     // the descriptor opened beneath its grant, never by a host path.
     let cwd = s.cwd.as_raw_fd();
-    // SAFETY: fchdir is async-signal-safe and touches only the child's own
-    // state; `cwd` stays open in the parent until the child has started.
+    // SAFETY: fchdir, sigemptyset, sigprocmask and signal are
+    // async-signal-safe and touch only the child's own state; `cwd` stays
+    // open in the parent until the child has started.
     unsafe {
-        cmd.pre_exec(move || rustix::process::fchdir(std::os::fd::BorrowedFd::borrow_raw(cwd)).map_err(Into::into));
+        cmd.pre_exec(move || {
+            rustix::process::fchdir(std::os::fd::BorrowedFd::borrow_raw(cwd))?;
+            // The child starts with no signal blocked or ignored that its
+            // host blocks or ignores (the osbox command blocks SIGINT,
+            // SIGTERM and SIGHUP in every thread; Rust ignores SIGPIPE), as
+            // CPython's `restore_signals` does.
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            Ok(())
+        });
     }
     let (stdio, pipes) = native_stdio(s.stdio, inherit)?;
     let [stdin, stdout, stderr] = stdio;
