@@ -288,7 +288,7 @@ fn children_of_osbox_start_with_no_signal_blocked_or_ignored() {
 fn a_signal_to_osbox_during_a_copy_leaves_no_partial_file() {
     let dir = tempdir();
     // A large sparse source copied over an existing file: the copy goes to
-    // a new file beside it, renamed into place when complete.
+    // a file of its own, put in place when complete.
     std::fs::File::create(dir.path().join("big")).unwrap().set_len(16 << 30).unwrap();
     std::fs::write(dir.path().join("dst"), "old").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_osbox"))
@@ -297,10 +297,19 @@ fn a_signal_to_osbox_during_a_copy_leaves_no_partial_file() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
+    // The copy is under way once osbox holds a file in the grant that is
+    // not one of the two (an unnamed file, or one beside the destination).
+    let fds = format!("/proc/{}/fd", child.id());
     let copying = || {
-        std::fs::read_dir(dir.path()).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with(".dst."))
+        std::fs::read_dir(&fds).into_iter().flatten().flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| {
+                target.starts_with(dir.path())
+                    && target.file_name().is_some_and(|n| n != "big" && n != "dst")
+                    && target.parent() == Some(dir.path())
+            })
+        })
     };
+    let started = std::time::Instant::now();
     while !copying() && started.elapsed() < std::time::Duration::from_secs(10) {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
