@@ -167,13 +167,7 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.kill",
         params: &["pid", "signal"],
-        run: |os, a| {
-            let int = |name: &str| {
-                i32::try_from(a.int(name, None)?)
-                    .map_err(|_| Error::new(ErrorKind::Overflow, "signed integer is greater than maximum"))
-            };
-            os.kill(int("pid")?, int("signal")?).map(|()| Value::Null)
-        },
+        run: |os, a| os.kill(a.c_int("pid", None)?, a.c_int("signal", None)?).map(|()| Value::Null),
     },
     Def { name: "os.popen", params: &["cmd", "mode", "buffering"], run: os_popen },
     Def { name: "os.system", params: &["command"], run: |os, a| os.system(&a.string("command")?).map(Value::from) },
@@ -434,8 +428,7 @@ fn signal(os: &mut Os, a: &Args, fixed: Option<i32>) -> Result<Value> {
     let p = the_popen(os, a, "send_signal")?;
     let sig = match fixed {
         Some(s) => s,
-        None => i32::try_from(a.int("sig", None)?)
-            .map_err(|_| Error::new(ErrorKind::Overflow, "signed integer is greater than maximum"))?,
+        None => a.c_int("sig", None)?,
     };
     p.send_signal(os, sig).map(|()| Value::Null)
 }
@@ -488,7 +481,7 @@ fn read(os: &mut Os, a: &Args, type_name: &str, how: Read) -> Result<Value> {
     let size = |name: &str| -> Result<i64> {
         match a.get(name) {
             None | Some(Value::Null) => Ok(-1),
-            Some(_) => a.int(name, None),
+            Some(_) => a.int(name, None, super::args::C::Ssize),
         }
     };
     Ok(match how {
@@ -546,7 +539,7 @@ fn os_popen(os: &mut Os, a: &Args) -> Result<Value> {
     let buffering = match a.get("buffering") {
         None => -1,
         Some(Value::Null) => 0,
-        Some(_) => i32::try_from(a.int("buffering", None)?).unwrap_or(-1),
+        Some(_) => a.c_int("buffering", None)?,
     };
     let w = os.popen(&cmd, &mode, buffering)?;
     Ok(os.objects.handle(Object::WrapClose(w)))
