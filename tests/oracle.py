@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -31,7 +32,58 @@ import tempfile
 import time
 
 MODULES = {m.__name__: m for m in
-           (os, shutil, tempfile, time, platform, sys, subprocess, errno, stat)}
+           (os, shutil, tempfile, time, platform, sys, subprocess, errno, stat, signal, io)}
+
+
+class Handles:
+    """Objects JSON cannot carry, as handles (docs/protocol.md, "Handles"):
+    numbered like descriptors, the lowest free number from 1; one object
+    keeps its number; a number is freed when the session closes its
+    object."""
+
+    def __init__(self):
+        self.slots = [None]
+
+    @staticmethod
+    def wanted(x):
+        return isinstance(x, (subprocess.Popen, io.IOBase, os._wrap_close))
+
+    @staticmethod
+    def type_name(x):
+        cls = type(x)
+        module = "io" if cls.__module__ == "_io" else cls.__module__
+        return module + "." + cls.__qualname__
+
+    def handle(self, x):
+        for n, held in enumerate(self.slots):
+            if held is x:
+                break
+        else:
+            n = next((i for i in range(1, len(self.slots)) if self.slots[i] is None), len(self.slots))
+            if n == len(self.slots):
+                self.slots.append(None)
+            self.slots[n] = x
+        return {"$obj": n, "type": self.type_name(x)}
+
+    def get(self, n):
+        if not isinstance(n, int) or not 0 < n < len(self.slots) or self.slots[n] is None:
+            raise BadRequest(f"invalid request: no object {n}")
+        return self.slots[n]
+
+    def release(self, x):
+        for n, held in enumerate(self.slots):
+            if held is x:
+                self.slots[n] = None
+
+    def end(self):
+        """The children still running end with the session."""
+        for held in self.slots:
+            if isinstance(held, subprocess.Popen) and held.poll() is None:
+                held.kill()
+                held.wait()
+
+
+HANDLES = Handles()
 
 
 # Calls that insist on a tuple where the protocol can only send an array
@@ -90,6 +142,8 @@ def decode(v, pm):
             return shutil.ignore_patterns(*v["$ignore_patterns"])
         if len(v) == 1 and "$callable" in v:
             return resolve(v["$callable"])
+        if "$obj" in v and set(v) <= {"$obj", "type"}:
+            return HANDLES.get(v["$obj"])
         if len(v) == 1 and "$fdopen" in v:
             # A file object over an open descriptor, left open afterwards;
             # it flushes when the call is done with it.
@@ -113,6 +167,8 @@ def encode(x, pm):
     """
     if x is None or isinstance(x, bool):
         return x
+    if Handles.wanted(x):
+        return HANDLES.handle(x)
     if isinstance(x, int):
         return int(x)          # IntEnum/IntFlag -> plain number
     if isinstance(x, float):
@@ -172,6 +228,8 @@ def bad_request(message):
 
 
 def resolve(dotted):
+    if dotted == "getattr":
+        return getattr
     first, *rest = dotted.split(".")
     if first not in MODULES:
         raise AttributeError(f"module '{first}' is not available")
@@ -179,6 +237,21 @@ def resolve(dotted):
     for part in rest:
         obj = getattr(obj, part)   # Python's own AttributeError message
     return obj
+
+
+def method_of(call, args):
+    """What `call` names. A method is called unbound with the object first
+    (`subprocess.Popen.communicate`); where the class has no such method but
+    its objects do (`os._wrap_close` hands `read` on to the pipe it wraps),
+    the object's own."""
+    try:
+        return resolve(call)
+    except AttributeError:
+        owner, _, name = call.rpartition(".")
+        if args and Handles.wanted(args[0]) and Handles.type_name(args[0]) == owner:
+            bound = getattr(args[0], name)
+            return lambda _self, *rest, **kw: bound(*rest, **kw)
+        raise
 
 
 def handle(line, pm):
@@ -208,11 +281,13 @@ def handle(line, pm):
         resp["error"] = bad_request(str(e))
         return resp
     try:
-        target = resolve(call)
+        target = method_of(call, args)
         if not callable(target) and not args and not kwargs:
             result = target        # attribute read: os.sep, sys.platform, os.environ
         else:
             result = target(*args, **kwargs)
+        if call.endswith(".close") and args and Handles.wanted(args[0]):
+            HANDLES.release(args[0])
         resp["ok"] = encode(result, pm)
     except KeyboardInterrupt:
         raise
@@ -274,6 +349,7 @@ def main():
         if resp is not None:
             responses.write(json.dumps(resp, separators=(",", ":"), ensure_ascii=False) + "\n")
             responses.flush()
+    HANDLES.end()
     return 0
 
 

@@ -5,19 +5,21 @@ mod commands;
 mod mcp;
 mod output;
 mod render;
+mod signals;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before any other thread starts: SIGINT, SIGTERM and SIGHUP stop the
+    // running call and the programs the sandbox started, then osbox exits
+    // with 128 + the signal.
+    signals::stop_on_signals();
     let args = commands::Cli::parse();
-    // Ctrl-C stops the sandbox and the programs it started, not just osbox.
-    let _ = ctrlc::set_handler(|| {
-        osbox::kill_children();
-        std::process::exit(130);
-    });
-    match commands::run(args) {
+    let outcome = commands::run(args);
+    signals::exit_if_stopping();
+    match outcome {
         Ok(code) => code,
         // Standard output's reader went away (`| head -1`): stop quietly with
         // the status a shell shows for a tool SIGPIPE ended.

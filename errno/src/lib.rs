@@ -7,8 +7,11 @@
 //! the guest, wasmtime's bindgen in the host) with the same case names, so
 //! each side implements [`LinuxErrno`] for its type with
 //! [`impl_linux_errno!`], from the single list in [`for_each_error_code!`].
-//! Answers are always Linux's, whatever the host system.
+//! Answers are always Linux's, whatever the host system. The Linux
+//! signal table ([`signal`]) lives here too, for the same two sides.
 #![no_std]
+
+pub mod signal;
 
 /// The Linux errno numbering of an `error-code` type.
 pub trait LinuxErrno: Sized + Copy {

@@ -15,6 +15,7 @@ with the same errno, strerror and filename as ``os`` would give.
     os.stat("/etc/passwd")          # FileNotFoundError: nothing else exists
     os.path.join("/data", "x")      # '/data/x'
     box.shutil.copytree("/data/a", "/data/b")
+    box.subprocess.run(["git", "status"])  # only what the host granted
 
 ``osbox.wasm`` is the portable build of the osbox component, written by
 ``osbox guest --portable -o osbox.wasm``. It imports only WASI, so what
@@ -26,12 +27,13 @@ from __future__ import annotations
 
 import os as _host_os
 import shutil as _shutil
+import subprocess as _subprocess
 from typing import Any, Iterator, Mapping, Optional
 
 from wasmtime import Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, Linker, Record, RecordType, ResultType, Variant
 
-__all__ = ["Sandbox", "SandboxDied"]
+__all__ = ["Sandbox", "SandboxDied", "Popen"]
 
 _PACKAGE = "osbox:os/{}@0.1.0"
 
@@ -61,7 +63,35 @@ _OTHERS = {
     "same-file-error": _shutil.SameFileError,
     "recursion-error": RecursionError,
     "special-file-error": _shutil.SpecialFileError,
+    "attribute-error": AttributeError,
+    "unsupported-operation": __import__("io").UnsupportedOperation,
 }
+
+
+class _CalledProcessError(_subprocess.CalledProcessError):
+    """``subprocess.CalledProcessError`` with the sandbox's message."""
+
+    def __init__(self, message: str):
+        super().__init__(None, None)
+        self._message = message
+
+    def __str__(self) -> str:
+        return self._message
+
+
+class _TimeoutExpired(_subprocess.TimeoutExpired):
+    """``subprocess.TimeoutExpired`` with the sandbox's message."""
+
+    def __init__(self, message: str):
+        super().__init__(None, None)
+        self._message = message
+
+    def __str__(self) -> str:
+        return self._message
+
+
+_OTHERS["called-process-error"] = _CalledProcessError
+_OTHERS["timeout-expired"] = _TimeoutExpired
 
 
 class SandboxDied(RuntimeError):
@@ -330,6 +360,16 @@ class _Os:
     def strerror(self, code: int) -> str:
         return self._env.call("strerror", code)
 
+    def system(self, command: str) -> int:
+        return _Interface(self._box, "subprocess").call("system", command)
+
+    def popen(self, cmd: str, mode: str = "r", buffering: int = -1) -> "_WrapClose":
+        sub = _Interface(self._box, "subprocess")
+        return _WrapClose(sub, sub.call("os-popen", cmd, mode, buffering))
+
+    def kill(self, pid: int, signal: int) -> None:
+        _Interface(self._box, "system").call("kill", pid, signal)
+
 
 class _Shutil:
     """``shutil`` in the sandbox."""
@@ -362,6 +402,126 @@ class _Shutil:
     def disk_usage(self, path):
         v = self._fs.call("statvfs", path)
         return _shutil._ntuple_diskusage(v.frsize * v.blocks, (v.blocks - v.bfree) * v.frsize, v.frsize * v.bavail)
+
+
+def _redirect(v: Any) -> Variant:
+    """``stdin``/``stdout``/``stderr`` as the WIT ``redirect``."""
+    if v is None:
+        return Variant("inherit")
+    if isinstance(v, _Pipe):
+        return Variant("stream", v._handle)
+    return {_subprocess.PIPE: Variant("pipe"), _subprocess.DEVNULL: Variant("devnull"),
+            _subprocess.STDOUT: Variant("stdout")}.get(v) or Variant("fd", int(v))
+
+
+def _options(stdin=None, stdout=None, stderr=None, shell=False, cwd=None, env=None, text=None,
+             universal_newlines=None, encoding=None, errors=None) -> Record:
+    """``Popen``'s keyword arguments as the WIT ``popen-options``."""
+    r = Record()
+    r.stdin, r.stdout, r.stderr = _redirect(stdin), _redirect(stdout), _redirect(stderr)
+    r.shell, r.cwd = bool(shell), cwd
+    r.env = None if env is None else list(env.items())
+    r.text = bool(text or universal_newlines or encoding or errors)
+    r.encoding, r.errors = encoding, errors
+    return r
+
+
+class _Pipe:
+    """One of a ``Popen``'s pipes, as the file object Python gives."""
+
+    def __init__(self, sub: _Interface, handle: Any):
+        self._sub, self._handle = sub, handle
+
+    def _call(self, method: str, *args: Any) -> Any:
+        return self._sub.call(f"[method]pipe.{method}", self._handle, *args)
+
+    def read(self, size: int = -1): return self._call("read", size)
+    def read1(self, size: int = -1): return self._call("read1", size)
+    def readline(self, size: int = -1): return self._call("readline", size)
+    def readlines(self, hint: int = -1): return self._call("readlines", hint)
+    def write(self, data) -> int: return self._call("write", data)
+    def flush(self) -> None: self._call("flush")
+    def close(self) -> None: self._call("close")
+
+    @property
+    def closed(self) -> bool:
+        return self._call("closed")
+
+
+class Popen:
+    """``subprocess.Popen`` in the sandbox (``box.subprocess.Popen``): only
+    programs the host granted run; without the osbox host (the portable
+    build) starting one raises ``OSError`` ENOSYS."""
+
+    def __init__(self, box: "Sandbox", args, **options: Any):
+        self._sub = _Interface(box, "subprocess")
+        self._handle = self._sub.call("[static]popen.start", args, _options(**options))
+        self.args = args
+        self.pid = self._call("pid")
+        self.stdin, self.stdout, self.stderr = (
+            None if h is None else _Pipe(self._sub, h) for h in (self._call(n) for n in ("stdin", "stdout", "stderr")))
+
+    def _call(self, method: str, *args: Any) -> Any:
+        return self._sub.call(f"[method]popen.{method}", self._handle, *args)
+
+    @property
+    def returncode(self) -> Optional[int]:
+        return self._call("returncode")
+
+    def poll(self): return self._call("poll")
+    def wait(self, timeout=None): return self._call("wait", timeout)
+    def communicate(self, input=None, timeout=None): return tuple(self._call("communicate", input, timeout))
+    def send_signal(self, sig: int) -> None: self._call("send-signal", sig)
+    def terminate(self) -> None: self._call("terminate")
+    def kill(self) -> None: self._call("kill")
+
+
+class _WrapClose:
+    """What ``os.popen`` gives: a pipe whose ``close`` waits for the command."""
+
+    def __init__(self, sub: _Interface, handle: Any):
+        self._sub, self._handle = sub, handle
+        self._stream = _Pipe(sub, sub.call("[method]wrap-close.stream", handle))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def close(self) -> Optional[int]:
+        return self._sub.call("[method]wrap-close.close", self._handle)
+
+
+class _Subprocess:
+    """``subprocess`` in the sandbox."""
+
+    PIPE, STDOUT, DEVNULL = _subprocess.PIPE, _subprocess.STDOUT, _subprocess.DEVNULL
+    CalledProcessError, TimeoutExpired = _subprocess.CalledProcessError, _subprocess.TimeoutExpired
+
+    def __init__(self, box: "Sandbox"):
+        self._box = box
+        self._s = _Interface(box, "subprocess")
+
+    def Popen(self, args, **options: Any) -> Popen:  # noqa: N802 (Python's name)
+        return Popen(self._box, args, **options)
+
+    def run(self, args, *, input=None, capture_output: bool = False, timeout=None, check: bool = False,
+            **options: Any) -> _subprocess.CompletedProcess:
+        done = self._s.call("run", args, _options(**options), input, capture_output, timeout, check)
+        return _subprocess.CompletedProcess(args, done.returncode, done.stdout, done.stderr)
+
+    def call(self, args, *, timeout=None, **options: Any) -> int:
+        return self._s.call("call", args, _options(**options), timeout)
+
+    def check_call(self, args, *, timeout=None, **options: Any) -> int:
+        return self._s.call("check-call", args, _options(**options), timeout)
+
+    def check_output(self, args, *, input=None, timeout=None, **options: Any):
+        return self._s.call("check-output", args, _options(**options), input, timeout)
+
+    def getstatusoutput(self, cmd: str, *, encoding=None, errors=None):
+        return tuple(self._s.call("getstatusoutput", cmd, encoding, errors))
+
+    def getoutput(self, cmd: str, *, encoding=None, errors=None) -> str:
+        return self._s.call("getoutput", cmd, encoding, errors)
 
 
 _ENGINE: Optional[Engine] = None
@@ -400,5 +560,6 @@ class Sandbox:
         self._instance = linker.instantiate(self._store, self._component)
         self.os = _Os(self)
         self.shutil = _Shutil(self)
+        self.subprocess = _Subprocess(self)
         if cwd is not None:
             self.os.chdir(cwd)

@@ -110,6 +110,18 @@ class SandboxedOsTest(unittest.TestCase):
             self.box.shutil.disk_usage("/data")
         self.assertEqual((cm.exception.errno, cm.exception.strerror), (38, "Function not implemented"))
 
+    def test_processes_need_the_osbox_host(self):
+        for start in (lambda: self.box.subprocess.Popen(["echo", "hi"], stdout=-1),
+                      lambda: self.box.subprocess.run(["echo", "hi"], capture_output=True),
+                      lambda: self.box.subprocess.getoutput("echo hi"),
+                      lambda: self.os.system("echo hi"),
+                      lambda: self.os.popen("echo hi")):
+            with self.assertRaises(OSError) as cm:
+                start()
+            self.assertEqual(cm.exception.errno, 38)
+        with self.assertRaises(ProcessLookupError):
+            self.os.kill(1, 0)
+
     def test_path_functions(self):
         p = self.os.path
         self.assertEqual(p.join("/data", "a", "b"), "/data/a/b")

@@ -428,6 +428,43 @@ fn fstat_file(file: &Shared) -> Result<StatResult, OsError> {
     fstat(&f).map_err(bare)
 }
 
+/// A descriptor of the sandbox handed to a child (`stdout=fd`): the child
+/// gets the open file, from the sandbox's offset (the end, in append mode).
+/// The sandbox's offset does not move with what the child reads or writes.
+pub struct ForChild(Shared);
+
+/// A [`ForChild`] borrowed for the call that starts the child.
+pub struct ForChildRef<'a>(std::cell::Ref<'a, OpenFile>, u64);
+
+impl ForChild {
+    /// The open descriptor `fd`; `EBADF` when it is not open.
+    pub fn get(fd: i32) -> Result<ForChild, OsError> {
+        get(fd).map(ForChild)
+    }
+
+    /// One of the sandbox's standard streams (0, 1, 2).
+    pub fn is_stdio(&self) -> bool {
+        matches!(self.0.borrow().target, Target::Stdio(_))
+    }
+
+    pub fn borrow(&self) -> ForChildRef<'_> {
+        let f = self.0.borrow();
+        let offset = if f.append && f.writable { f.size().unwrap_or(f.offset) } else { f.offset };
+        ForChildRef(f, offset)
+    }
+}
+
+impl ForChildRef<'_> {
+    /// The file and the offset the child starts at; none for a directory
+    /// of the virtual tree.
+    pub fn target(&self) -> Option<(&Descriptor, u64)> {
+        match &self.0.target {
+            Target::File { desc, .. } => Some((desc, self.1)),
+            _ => None,
+        }
+    }
+}
+
 /// The `file` resource: an open file of its own, outside the table.
 pub struct FileResource(Shared);
 

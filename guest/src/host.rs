@@ -16,7 +16,7 @@ pub use standalone::*;
 #[cfg(feature = "standalone")]
 mod standalone {
     use crate::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
-    use crate::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
+    use crate::osbox::os::types::{ErrorCode, StatvfsResult, UnameResult};
     use crate::wasi::filesystem::types::Descriptor;
 
     pub fn scan_dir(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
@@ -81,6 +81,54 @@ mod standalone {
         Err(ErrorCode::NoTty)
     }
 
+    /// No child can start here: the types exist so that the process code
+    /// compiles the same in both builds, without importing the host's.
+    pub enum Child {}
+
+    impl Child {
+        pub fn pid(&self) -> i32 {
+            match *self {}
+        }
+
+        pub fn wait(&self, _timeout_ns: Option<u64>) -> Result<Option<i32>, ErrorCode> {
+            match *self {}
+        }
+
+        pub fn send_signal(&self, _signal: i32) -> Result<(), ErrorCode> {
+            match *self {}
+        }
+    }
+
+    /// See [`Child`].
+    pub enum Pipe {}
+
+    impl Pipe {
+        pub fn read(&self, _max: u64, _timeout_ns: Option<u64>) -> Result<Vec<u8>, ErrorCode> {
+            match *self {}
+        }
+
+        pub fn write(&self, _data: &[u8], _timeout_ns: Option<u64>) -> Result<u64, ErrorCode> {
+            match *self {}
+        }
+    }
+
+    pub struct Spawned {
+        pub child: Child,
+        pub stdin: Option<Pipe>,
+        pub stdout: Option<Pipe>,
+        pub stderr: Option<Pipe>,
+    }
+
+    #[allow(dead_code)]
+    pub enum ChildStdio<'a> {
+        Inherit,
+        Pipe,
+        Null,
+        Stdout,
+        File((&'a Descriptor, u64)),
+        FromPipe(&'a Pipe),
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn spawn(
         _argv: &[String],
@@ -88,12 +136,18 @@ mod standalone {
         _cwd: &str,
         _guest_cwd: &str,
         _env: &[(String, String)],
-        _input: Option<&[u8]>,
-        _capture_stdout: bool,
-        _capture_stderr: bool,
-        _merge_stderr: bool,
-        _timeout_ns: Option<u64>,
-    ) -> Result<SpawnResult, ErrorCode> {
+        _stdin: &ChildStdio<'_>,
+        _stdout: &ChildStdio<'_>,
+        _stderr: &ChildStdio<'_>,
+    ) -> Result<Spawned, ErrorCode> {
         Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn ready(_pipes: &[&Pipe], _timeout_ns: Option<u64>) -> Result<Vec<bool>, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn kill(_pid: i32, _signal: i32) -> Result<(), ErrorCode> {
+        Err(ErrorCode::NoSuchProcess)
     }
 }

@@ -41,6 +41,10 @@ impl Guest for Osbox {
         Ok(out)
     }
 
+    fn kill(pid: i32, signal: i32) -> Result<(), OsError> {
+        host::kill(pid, signal).map_err(|c| os_error(c, None, None))
+    }
+
     fn get_terminal_size(fd: i32) -> Result<(u32, u32), OsError> {
         // A descriptor that is not open is EBADF, before any terminal is asked.
         if !crate::file::is_open(fd) {

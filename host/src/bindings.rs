@@ -5,11 +5,19 @@ wasmtime::component::bindgen!({
     world: "os",
     path: "../wit",
     require_store_data_send: true,
-    // A child killed at the sandbox's time limit ends the sandbox from
-    // inside the host call, whatever the epoch says yet.
-    imports: { "osbox:os/host.spawn": trappable },
+    // The calls that wait for a child end the sandbox from inside the host
+    // call at its time limit (or a child command component's, when it is
+    // killed), whatever the epoch says yet.
+    imports: {
+        "osbox:os/host.ready": trappable,
+        "osbox:os/host.[method]child.wait": trappable,
+        "osbox:os/host.[method]pipe.read": trappable,
+        "osbox:os/host.[method]pipe.write": trappable,
+    },
     with: {
         "wasi": wasmtime_wasi::p2::bindings,
+        "osbox:os/host.child": crate::hostext::ChildProcess,
+        "osbox:os/host.pipe": crate::hostext::PipeEnd,
     },
 });
 

@@ -63,6 +63,12 @@ pub enum ErrorKind {
     Recursion,
     /// `shutil.SpecialFileError`: a copy from or to a named pipe.
     SpecialFile,
+    /// `UnicodeDecodeError`: a child's output that is not text in a text
+    /// pipe's encoding.
+    UnicodeDecode,
+    /// `io.UnsupportedOperation`: reading a pipe that is written, or the
+    /// other way round.
+    UnsupportedOperation,
     /// The sandbox itself failed (a trap, a setup error); it cannot be used
     /// again. No Python exception corresponds.
     Sandbox,
@@ -97,6 +103,8 @@ impl ErrorKind {
             ErrorKind::TimeoutExpired => "subprocess.TimeoutExpired",
             ErrorKind::Recursion => "RecursionError",
             ErrorKind::SpecialFile => "shutil.SpecialFileError",
+            ErrorKind::UnicodeDecode => "UnicodeDecodeError",
+            ErrorKind::UnsupportedOperation => "io.UnsupportedOperation",
             ErrorKind::Sandbox => "SandboxError",
         }
     }
@@ -211,6 +219,9 @@ impl From<OsError> for Error {
             WitException::TimeoutExpired => ErrorKind::TimeoutExpired,
             WitException::RecursionError => ErrorKind::Recursion,
             WitException::SpecialFileError => ErrorKind::SpecialFile,
+            WitException::UnicodeDecodeError => ErrorKind::UnicodeDecode,
+            WitException::UnsupportedOperation => ErrorKind::UnsupportedOperation,
+            WitException::AttributeError => ErrorKind::Attribute,
         };
         Error(Box::new(Exception {
             kind,

@@ -88,7 +88,7 @@ pub use compose::{Guest, compose, imports_os_surface};
 pub use error::{Error, ErrorKind, Result};
 pub use file::File;
 pub use fspath::FsPath;
-pub use hostext::{ProgressFn, kill_children};
+pub use hostext::{ProgressFn, interrupt, kill_children};
 pub use os::{Os, WalkOptions};
 pub use path::OsPath;
 pub use platform::{Platform, PlatformUname, Sys};
@@ -96,8 +96,12 @@ pub use python::{PythonMain, python_sources};
 pub use runtime::{Program, Runtime};
 pub use sandbox::{Sandbox, SandboxBuilder};
 pub use shutil::{CopyFunction, CopytreeOptions, Shutil};
-pub use subprocess::{CompletedProcess, Output, RunOptions, Subprocess};
+pub use subprocess::{CompletedProcess, Popen, PopenOptions, PopenStream, Redirect, RunOptions, Subprocess, WrapClose};
 pub use system::Uname;
 pub use tempfile::{NamedTemporaryFile, Tempfile, TemporaryDirectory};
 pub use time::{StructTime, Time};
 pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};
+
+/// `signal`: Linux's signal numbers (`signal::SIGTERM` is 15), as
+/// `Popen::send_signal` and `Os::kill` take them, and each one's name.
+pub use osbox_errno::signal;

@@ -34,6 +34,8 @@ pub struct Os {
     guest: bindings::Exports,
     /// Why the instance ended, once a call trapped.
     dead: Option<(ErrorKind, String)>,
+    /// The exec protocol's handles of this instance's objects.
+    pub(crate) objects: crate::exec::Objects,
 }
 
 /// Options of [`Os::walk`], as `os.walk`'s keyword arguments.
@@ -57,7 +59,7 @@ pub(crate) fn p(path: impl Into<FsPath>) -> Fspath {
 
 impl Os {
     pub(crate) fn new(runtime: crate::Runtime, store: Store<State>, guest: bindings::Exports) -> Self {
-        Os { _runtime: runtime, store, guest, dead: None }
+        Os { _runtime: runtime, store, guest, dead: None, objects: Default::default() }
     }
 
     /// Why the instance ended, if a call trapped.
@@ -73,10 +75,14 @@ impl Os {
         if let Some((_, why)) = &self.dead {
             return Err(Error::new(ErrorKind::Sandbox, format!("the sandbox is no longer running: {why}")));
         }
+        let _running =
+            crate::limits::Running::enter().map_err(|e| Error::new(ErrorKind::Interrupted, e.to_string()))?;
         let result = f(&self.guest, &mut self.store).map_err(|e| {
             let (err, after) = crate::store::failure(&self.store, e);
             if after == After::Dead {
                 self.dead = Some((err.kind(), err.message().to_string()));
+                // What the instance started ends with it.
+                self.store.data().ext.children.end();
             }
             err
         });

@@ -233,7 +233,7 @@ impl Sandbox {
     /// A new instance of the guest under this policy, with its own current
     /// directory, environment and descriptors.
     pub fn os(&self) -> Result<Os> {
-        let mut store = self.store(WasiCtxBuilder::new())?;
+        let mut store = self.store(WasiCtxBuilder::new(), false)?;
         let inner = self.runtime.inner();
         let instance = inner.pre.instantiate(&mut store).map_err(Error::sandbox)?;
         let exports = crate::bindings::Exports::new(instance, inner.indices.clone());
@@ -276,8 +276,10 @@ impl Sandbox {
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stdio();
         wasi.args(&args.iter().map(|a| a.as_ref()).collect::<Vec<_>>());
-        let mut store = self.store(wasi)?;
+        let mut store = self.store(wasi, true)?;
         let linker = &self.runtime.inner().linker;
+        let _running =
+            crate::limits::Running::enter().map_err(|e| Error::new(ErrorKind::Interrupted, e.to_string()))?;
         let failed = match hostext::run_command(&mut store, linker, &program.component) {
             Ok(status) => return Ok(status),
             Err(failed) => failed,
@@ -298,8 +300,9 @@ impl Sandbox {
     }
 
     /// A store under this policy; `wasi` comes with what only the caller
-    /// knows (arguments, standard streams).
-    fn store(&self, wasi: WasiCtxBuilder) -> Result<wasmtime::Store<SandboxState>> {
+    /// knows (arguments, standard streams: the host's when `inherit_stdio`,
+    /// and then children that inherit theirs get the host's too).
+    fn store(&self, wasi: WasiCtxBuilder, inherit_stdio: bool) -> Result<wasmtime::Store<SandboxState>> {
         let inner = self.runtime.inner();
         let setup = Setup {
             grants: &self.grants,
@@ -307,6 +310,7 @@ impl Sandbox {
             cwd: self.cwd.as_deref(),
             deadline: self.limits.deadline_from_now(),
             memory: self.limits.memory,
+            stop: Default::default(),
         };
         let host = HostCtx {
             grants: self.grants.clone(),
@@ -315,6 +319,8 @@ impl Sandbox {
             pid: self.pid,
             memory: self.limits.memory,
             linker: inner.linker.clone(),
+            inherit_stdio,
+            children: crate::hostext::Children::new(),
         };
         new_store(&inner.engine, &setup, wasi, host)
     }

@@ -11,7 +11,7 @@ use wasmtime::{Engine, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::limits::{MemoryCap, TICK, TimeLimit};
+use crate::limits::{Interrupted, Killed, MemoryCap, Stop, TimeLimit};
 use crate::policy::Grant;
 
 /// What a store holds: WASI's context, the resource table, the memory cap
@@ -23,6 +23,9 @@ pub(crate) struct State<X> {
     memory: MemoryCap,
     /// When the instance's time limit ends, if it has one.
     pub(crate) deadline: Option<Instant>,
+    /// Set when the instance must end now (a command component run as a
+    /// child that was killed).
+    pub(crate) stop: Stop,
     pub(crate) ext: X,
 }
 
@@ -51,6 +54,8 @@ pub(crate) struct Setup<'a> {
     pub(crate) deadline: Option<Instant>,
     /// The most linear memory it may hold, in bytes.
     pub(crate) memory: Option<usize>,
+    /// Its stop switch.
+    pub(crate) stop: Stop,
 }
 
 /// The most a 32-bit guest can hold, and so pass to the host in one call.
@@ -80,6 +85,7 @@ pub(crate) fn new_store<X: Send + 'static>(
         table: ResourceTable::new(),
         memory: MemoryCap::new(setup.memory),
         deadline: setup.deadline,
+        stop: setup.stop.clone(),
         ext,
     };
     let mut store = Store::new(engine, state);
@@ -88,15 +94,23 @@ pub(crate) fn new_store<X: Send + 'static>(
     // the guest may hold, not by wasmtime's default (128 MiB), which would
     // end the instance on a large but legitimate write.
     store.set_hostcall_fuel(setup.memory.unwrap_or(GUEST_ADDRESS_SPACE));
-    let ticks = match setup.deadline {
-        Some(d) => {
-            let ticks = d.saturating_duration_since(Instant::now()).as_nanos() / TICK.as_nanos();
-            u64::try_from(ticks).unwrap_or(u64::MAX / 2).max(1)
+    // Every tick the store's code runs it looks up whether it must end:
+    // its time limit, a signal (a command component run as a child), the
+    // host stopping (after the grace a call gets to undo what it made).
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|ctx| {
+        let s = ctx.data();
+        if let Some(signal) = s.stop.signal() {
+            return Err(wasmtime::Error::new(Killed(signal)));
         }
-        None => u64::MAX / 2,
-    };
-    store.set_epoch_deadline(ticks);
-    store.epoch_deadline_trap();
+        if crate::limits::past_grace() {
+            return Err(wasmtime::Error::new(Interrupted));
+        }
+        if s.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(wasmtime::Error::new(TimeLimit));
+        }
+        Ok(wasmtime::UpdateDeadline::Continue(1))
+    });
     Ok(store)
 }
 
@@ -124,6 +138,9 @@ pub(crate) fn failure<X>(store: &Store<State<X>>, e: wasmtime::Error) -> (Error,
     if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) || e.downcast_ref::<TimeLimit>().is_some()
     {
         return (Error::new(ErrorKind::Timeout, TimeLimit.to_string()), After::Dead);
+    }
+    if e.downcast_ref::<Interrupted>().is_some() {
+        return (Error::new(ErrorKind::Interrupted, Interrupted.to_string()), After::Dead);
     }
     (Error::sandbox(e), After::Dead)
 }

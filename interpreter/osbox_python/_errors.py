@@ -111,6 +111,13 @@ _MESSAGE_CLASSES = {
     "SHUTIL_ERROR": lambda: _shutil_error("Error"),
     "SAME_FILE_ERROR": lambda: _shutil_error("SameFileError"),
     "SPECIAL_FILE_ERROR": lambda: _shutil_error("SpecialFileError"),
+    "ATTRIBUTE_ERROR": lambda: AttributeError,
+    "UNSUPPORTED_OPERATION": lambda: __import__("io").UnsupportedOperation,
+    # Raised with only a message here: the classes' own constructors want
+    # their fields (the interpreter's subprocess raises the real ones).
+    "UNICODE_DECODE_ERROR": lambda: ValueError,
+    "CALLED_PROCESS_ERROR": lambda: _subprocess_error("SubprocessError"),
+    "TIMEOUT_EXPIRED": lambda: _subprocess_error("SubprocessError"),
 }
 
 

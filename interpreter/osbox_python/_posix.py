@@ -584,6 +584,10 @@ def get_terminal_size(fd=1):
     return posix.terminal_size((columns, lines))
 
 
+def kill(pid, signal):
+    call(system.kill, _int(pid), _int(signal))
+
+
 def system_(command):
     from ._subprocess import system as run_system
 

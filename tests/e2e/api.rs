@@ -392,6 +392,7 @@ fn every_exported_function_has_its_python_name_in_exec() {
         ("env.delenv", "os.environ.__delitem__"),
         ("shutil.move-path", "shutil.move"),
         ("subprocess.system", "os.system"),
+        ("subprocess.os-popen", "os.popen"),
         ("sys.platform", "sys.platform"),
         ("tempfile.tempdir", "tempfile.tempdir"),
     ];

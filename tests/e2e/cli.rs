@@ -219,34 +219,111 @@ fn exec_answers_a_value_too_big_for_the_memory_cap_and_goes_on() {
     assert_eq!(lines[1], "{\"ok\":\"/\"}");
 }
 
+/// How many processes run with exactly this command line.
+fn running(command_line: &str) -> usize {
+    let out = Command::new("pgrep").args(["-fx", command_line]).output().expect("pgrep runs");
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+/// Waits (a little) until `n` processes run `command_line`.
+fn settle(command_line: &str, n: usize) -> usize {
+    let started = std::time::Instant::now();
+    while running(command_line) != n && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    running(command_line)
+}
+
+fn send(signal: &str, child: &std::process::Child) {
+    Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+}
+
 #[test]
-fn ctrl_c_stops_the_sandbox_and_its_children() {
+fn sigint_sigterm_and_sighup_stop_osbox_and_the_process_trees_it_started() {
     let dir = tempdir();
-    let marker = "31.4159"; // a sleep no other test runs
+    for (signal, code, marker) in [("INT", 130, "31.4159"), ("TERM", 143, "31.4158"), ("HUP", 129, "31.4157")] {
+        let sleep = format!("sleep {marker}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_osbox"))
+            .args(["--dir", &grant(dir.path(), "/w"), "--allow-run", "sh", "exec"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // A shell with two jobs in the background, waiting for them.
+        let request = format!("{{\"call\":\"os.system\",\"args\":[\"{sleep} & {sleep} & wait\"]}}\n");
+        child.stdin.as_mut().unwrap().write_all(request.as_bytes()).unwrap();
+        assert_eq!(settle(&sleep, 2), 2, "the tree runs");
+        send(signal, &child);
+        assert_eq!(child.wait().unwrap().code(), Some(code), "SIG{signal}: 128 + {code}");
+        assert_eq!(settle(&sleep, 0), 0, "SIG{signal}: the whole tree ended with osbox");
+    }
+}
+
+#[test]
+fn children_of_osbox_start_with_no_signal_blocked_or_ignored() {
+    // osbox blocks the signals it stops on; its children must not inherit
+    // that: SIGTERM ends a child, a broken pipe ends a writer.
+    let dir = tempdir();
+    let out = osbox(
+        &["--dir", &grant(dir.path(), "/w"), "--allow-run", "sleep", "--allow-run", "sh", "exec"],
+        concat!(
+            r#"{"call":"subprocess.Popen","args":[["sleep","30"]]}"#,
+            "\n",
+            r#"{"call":"subprocess.Popen.terminate","args":[{"$obj":1}]}"#,
+            "\n",
+            r#"{"call":"subprocess.Popen.wait","args":[{"$obj":1}]}"#,
+            "\n",
+            r#"{"call":"subprocess.run","args":[["sh","-c","(yes; echo $? >&2) | head -c 1 >/dev/null"]],"kwargs":{"capture_output":true}}"#,
+            "\n",
+        ),
+    );
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines[2], "{\"ok\":-15}", "{lines:?}");
+    // 141: `yes` died of SIGPIPE (128 + 13) when its reader went.
+    assert!(lines[3].contains(r#""stderr":{"$bytes":"MTQxCg=="}"#), "{lines:?}");
+}
+
+#[test]
+fn a_signal_to_osbox_during_a_copy_leaves_no_partial_file() {
+    let dir = tempdir();
+    // A large sparse source copied over an existing file: the copy goes to
+    // a file of its own, put in place when complete.
+    std::fs::File::create(dir.path().join("big")).unwrap().set_len(16 << 30).unwrap();
+    std::fs::write(dir.path().join("dst"), "old").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_osbox"))
-        .args(["--dir", &grant(dir.path(), "/w"), "--allow-run", "sleep", "call", "subprocess.run"])
-        .arg(format!("[\"sleep\", \"{marker}\"]"))
+        .args(["--dir", &grant(dir.path(), "/w"), "call", "shutil.copyfile", "/w/big", "/w/dst"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let running = || {
-        Command::new("pgrep")
-            .args(["-f", &format!("sleep {marker}")])
-            .output()
-            .map(|o| !o.stdout.is_empty())
-            .unwrap_or(false)
+    // The copy is under way once osbox holds a file in the grant that is
+    // not one of the two (an unnamed file, or one beside the destination).
+    let fds = format!("/proc/{}/fd", child.id());
+    let copying = || {
+        std::fs::read_dir(&fds).into_iter().flatten().flatten().any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| {
+                target.starts_with(dir.path())
+                    && target.file_name().is_some_and(|n| n != "big" && n != "dst")
+                    && target.parent() == Some(dir.path())
+            })
+        })
     };
     let started = std::time::Instant::now();
-    while !running() && started.elapsed() < std::time::Duration::from_secs(10) {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    while !copying() && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    assert!(running(), "the granted child started");
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    assert!(!running(), "the child went with the sandbox");
+    assert!(copying(), "the copy started");
+    send("TERM", &child);
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["big", "dst"], "no partial copy beside the destination");
+    assert_eq!(std::fs::read_to_string(dir.path().join("dst")).unwrap(), "old");
 }
 
 #[test]

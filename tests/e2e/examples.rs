@@ -503,7 +503,7 @@ fn python_programs_use_the_sandboxed_os_through_wasmtime_py() {
         .unwrap();
     let report = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{report}");
-    assert!(report.contains("Ran 7 tests") && report.trim_end().ends_with("OK"), "{report}");
+    assert!(report.contains("Ran 8 tests") && report.trim_end().ends_with("OK"), "{report}");
 
     let dir = tempdir();
     let o = Command::new(&python).arg(here.join("demo.py")).arg(&wasm).arg(dir.path()).output().unwrap();

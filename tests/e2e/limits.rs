@@ -91,3 +91,88 @@ fn a_guest_spinning_forever_is_stopped_while_other_sandboxes_go_on() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 50);
 }
+
+/// Runs the osbox command to its end: its exit code, its standard output,
+/// and the most memory it held (its peak resident size, in MiB).
+fn osbox_peak(args: &[&str]) -> (Option<i32>, String, u64) {
+    use std::io::Read;
+    // Waited for with wait4 below, which gives its resource usage too.
+    #[allow(clippy::zombie_processes)]
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_osbox"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    // What it said on standard error, after what it answered.
+    child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: wait4 writes the status and the usage of our own child.
+    let waited = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(waited, child.id() as i32);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, out, usage.ru_maxrss as u64 / 1024)
+}
+
+#[test]
+fn captured_output_counts_against_the_memory_cap() {
+    // `yes` writes without end: what the sandbox holds of it is bounded by
+    // its cap, past which the child is killed and the call is MemoryError.
+    let dir = crate::harness::tempdir();
+    let sandbox = runtime().sandbox().dir(dir.path(), "/w").allow_run("yes").memory_limit(64 << 20).build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    let captured = osbox::RunOptions { capture_output: true, ..Default::default() };
+    let err = os.subprocess().run(&["yes"], &captured).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Memory, "{err}");
+    assert_eq!(os.getcwd().unwrap(), "/w", "the sandbox goes on");
+    // The osbox process itself stays near the cap (the guest's 64 MiB and
+    // the runtime), where it grew by gigabytes when output was unbounded.
+    let grant = format!("{}::/w", dir.path().display());
+    let (code, out, peak) = osbox_peak(&[
+        "--dir",
+        &grant,
+        "--memory",
+        "64",
+        "--allow-run",
+        "yes",
+        "call",
+        "--json",
+        "subprocess.run",
+        "[\"yes\"]",
+        "-k",
+        "capture_output=true",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("\"type\":\"MemoryError\""), "{out}");
+    assert!(peak < 512, "osbox held {peak} MiB");
+}
+
+#[test]
+fn a_command_component_run_as_a_child_is_held_to_the_memory_cap() {
+    let grant = format!("tool={}", crate::harness::test_command().display());
+    let dir = crate::harness::tempdir();
+    let sandbox = runtime().sandbox().dir(dir.path(), "/w").allow_run(&grant).memory_limit(64 << 20).build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    let captured = osbox::RunOptions { capture_output: true, ..Default::default() };
+    let done = os.subprocess().run(&["tool", "alloc"], &captured).unwrap();
+    assert_eq!(done.returncode, -6, "it could not allocate past the cap and aborted");
+    assert_eq!(done.stdout.unwrap(), b"", "it never held its gigabytes");
+    let dir_grant = format!("{}::/w", dir.path().display());
+    let (code, out, peak) = osbox_peak(&[
+        "--dir",
+        &dir_grant,
+        "--memory",
+        "64",
+        "--allow-run",
+        &grant,
+        "call",
+        "--json",
+        "subprocess.call",
+        "[\"tool\", \"alloc\"]",
+    ]);
+    assert_eq!((code, out.trim()), (Some(0), "{\"ok\":-6}"));
+    assert!(peak < 512, "osbox held {peak} MiB");
+}

@@ -235,6 +235,51 @@ print(sorted(os.listdir("/")))
 }
 
 #[test]
+fn subprocess_popen_in_a_script_behaves_as_in_cpython() {
+    let code = r#"
+import os, signal, subprocess
+p = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+print(p.communicate("hello\r\nthere\n", timeout=10), p.returncode)
+p = subprocess.Popen(["sh", "-c", "echo a; echo b >&2; echo c"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+print(p.stdout.readline(), p.stdout.read(), p.stderr.read(), p.wait())
+first = subprocess.Popen(["printf", "b\\na\\n"], stdout=subprocess.PIPE)
+second = subprocess.Popen(["sort"], stdin=first.stdout, stdout=subprocess.PIPE)
+first.stdout.close()
+print(second.communicate()[0], first.wait())
+p = subprocess.Popen(["sleep", "30"])
+p.terminate()
+print(p.wait())
+p = subprocess.Popen(["sleep", "30"])
+try:
+    p.wait(timeout=0.2)
+except subprocess.TimeoutExpired as e:
+    print(e)
+os.kill(p.pid, signal.SIGKILL)
+print(p.wait())
+with os.popen("echo via os.popen") as f:
+    print(f.read().strip())
+print(os.popen("exit 3").close())
+print(subprocess.getstatusoutput("echo out; exit 2"), subprocess.getoutput("echo x"))
+print(subprocess.run(["sh", "-c", "exit 4"]).returncode, subprocess.check_output(["echo", "checked"]))
+try:
+    subprocess.run(["sleep", "5"], timeout=0.2, capture_output=True)
+except subprocess.TimeoutExpired as e:
+    print(e)
+try:
+    subprocess.check_call(["sh", "-c", "kill -9 $$"])
+except subprocess.CalledProcessError as e:
+    print(e)
+"#;
+    let dir = tempdir();
+    let native = Command::new("python3").args(["-c", code]).current_dir(dir.path()).output().unwrap();
+    let allow = ["cat", "sh", "printf", "sort", "sleep", "echo"].map(|p| ["--allow-run", p]).concat();
+    let inside = python(dir.path(), &allow, &["-c", code], "");
+    assert!(native.status.success(), "{}", text(&native.stderr));
+    assert_eq!(text(&inside.stdout), text(&native.stdout), "{}", text(&inside.stderr));
+    assert_eq!(inside.status.code(), Some(0));
+}
+
+#[test]
 fn limits_end_the_script_with_the_python_exception() {
     let dir = tempdir();
     let spin = python(dir.path(), &["--timeout", "1"], &["-c", "while True: pass"], "");

@@ -438,7 +438,6 @@ pub static CALLS: &[Def] = &[
             os.symlink(a.path("src")?, a.path("dst")?).map(unit)
         },
     },
-    Def { name: "os.system", params: &["command"], run: |os, a| os.system(&a.string("command")?).map(Value::from) },
     Def {
         name: "os.truncate",
         params: &["path", "length"],
@@ -590,10 +589,6 @@ pub static CALLS: &[Def] = &[
             Ok(found.as_ref().map_or(Value::Null, json::path))
         },
     },
-    Def { name: "subprocess.call", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::Call) },
-    Def { name: "subprocess.check_call", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::CheckCall) },
-    Def { name: "subprocess.check_output", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::CheckOutput) },
-    Def { name: "subprocess.run", params: RUN_PARAMS, run: |os, a| subprocess(os, a, Mode::Run) },
     Def { name: "tempfile.gettempdir", params: &[], run: |os, _| os.tempfile().gettempdir().map(|p| json::path(&p)) },
     Def {
         name: "tempfile.gettempdirb",
@@ -650,155 +645,6 @@ pub static CALLS: &[Def] = &[
     Def { name: "time.time", params: &[], run: |os, _| os.time().time().map(Value::from) },
     Def { name: "time.time_ns", params: &[], run: |os, _| os.time().time_ns().map(Value::from) },
 ];
-
-/// The parameters of `subprocess.run` and friends that osbox takes.
-const RUN_PARAMS: &[&str] = &[
-    "args",
-    "stdin",
-    "input",
-    "stdout",
-    "stderr",
-    "capture_output",
-    "shell",
-    "cwd",
-    "timeout",
-    "check",
-    "text",
-    "universal_newlines",
-    "encoding",
-    "errors",
-    "env",
-];
-
-/// Which of `subprocess`'s functions is called.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Run,
-    Call,
-    CheckCall,
-    CheckOutput,
-}
-
-/// `subprocess.PIPE`, `STDOUT` and `DEVNULL`.
-const PIPE: i64 = -1;
-const STDOUT: i64 = -2;
-
-fn output_arg(a: &Args, name: &str) -> Result<crate::Output> {
-    match a.get(name) {
-        None | Some(Value::Null) => Ok(crate::Output::Inherit),
-        Some(v) => match v.as_i64() {
-            Some(PIPE) => Ok(crate::Output::Capture),
-            Some(STDOUT) if name == "stderr" => Ok(crate::Output::IntoStdout),
-            Some(-3) => Ok(crate::Output::Inherit),
-            _ => Err(Error::new(
-                ErrorKind::NotImplemented,
-                format!("{name}: only None, PIPE, STDOUT and DEVNULL are available"),
-            )),
-        },
-    }
-}
-
-/// `subprocess.run`, `call`, `check_call` and `check_output`.
-fn subprocess(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
-    let raw = a.required("args")?.clone();
-    let shell = a.flag("shell", false)?;
-    let strings = |v: &Value| -> Result<Vec<String>> {
-        match v {
-            Value::String(s) => Ok(vec![s.clone()]),
-            Value::Array(items) => items
-                .iter()
-                .map(|i| {
-                    i.as_str().map(str::to_string).ok_or_else(|| {
-                        Error::new(
-                            ErrorKind::Type,
-                            format!("expected str, bytes or os.PathLike object, not {}", json::type_name(i)),
-                        )
-                    })
-                })
-                .collect(),
-            other => Err(Error::new(
-                ErrorKind::Type,
-                format!("expected str, bytes or os.PathLike object, not {}", json::type_name(other)),
-            )),
-        }
-    };
-    let given = strings(&raw)?;
-    let mut argv = given.clone();
-    if shell {
-        argv.splice(0..0, ["sh".to_string(), "-c".to_string()]);
-    }
-    let text = a.flag("text", false)?
-        || a.flag("universal_newlines", false)?
-        || a.get("encoding").is_some_and(|e| !e.is_null());
-    let capture = a.flag("capture_output", false)?;
-    if capture && (a.get("stdout").is_some() || a.get("stderr").is_some()) {
-        return Err(Error::new(ErrorKind::Value, "stdout and stderr arguments may not be used with capture_output."));
-    }
-    if a.get("input").is_some_and(|v| !v.is_null()) && a.get("stdin").is_some_and(|v| !v.is_null()) {
-        return Err(Error::new(ErrorKind::Value, "stdin and input arguments may not both be used."));
-    }
-    if mode == Mode::CheckOutput && a.get("stdout").is_some() {
-        return Err(Error::new(ErrorKind::Value, "stdout argument not allowed, it will be overridden."));
-    }
-    let input = match a.get("input") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if text => Some(s.clone().into_bytes()),
-        Some(v) => Some(json::decode_bytes(v).ok().flatten().ok_or_else(|| {
-            Error::new(
-                ErrorKind::Type,
-                format!("memoryview: a bytes-like object is required, not '{}'", json::type_name(v)),
-            )
-        })?),
-    };
-    let timeout = match a.get("timeout") {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            Some((v.as_f64().ok_or_else(|| Error::new(ErrorKind::Type, "timeout must be a number"))?, v.to_string()))
-        }
-    };
-    let options = crate::RunOptions {
-        cwd: a.opt_path("cwd")?,
-        env: match a.get("env") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => {
-                Some(m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-            }
-            Some(_) => return Err(Error::new(ErrorKind::Type, "env must be a mapping")),
-        },
-        input,
-        stdout: if capture || mode == Mode::CheckOutput { crate::Output::Capture } else { output_arg(a, "stdout")? },
-        stderr: if capture { crate::Output::Capture } else { output_arg(a, "stderr")? },
-        timeout: timeout.as_ref().map(|t| t.0),
-        check: false,
-    };
-    let (done, timed_out) = os.subprocess().run_raw(&argv, &options)?;
-    let cmd = match &raw {
-        Value::String(s) => s.clone(),
-        _ => crate::subprocess::show_list(&given),
-    };
-    if timed_out {
-        // CPython prints the timeout as it was given (`1`, `0.5`).
-        let shown = timeout.map(|t| t.1).unwrap_or_default();
-        return Err(crate::subprocess::timeout_expired(&cmd, &shown));
-    }
-    let checked = matches!(mode, Mode::CheckCall | Mode::CheckOutput) || a.flag("check", false)?;
-    if checked && done.returncode != 0 {
-        return Err(crate::subprocess::called_process_error(&cmd, done.returncode));
-    }
-    let shown = |b: &Option<Vec<u8>>| match b {
-        None => Value::Null,
-        Some(b) if text => Value::String(String::from_utf8_lossy(b).replace("\r\n", "\n").replace('\r', "\n")),
-        Some(b) => json::bytes(b),
-    };
-    Ok(match mode {
-        Mode::Call => Value::from(done.returncode),
-        Mode::CheckCall => Value::from(0),
-        Mode::CheckOutput => shown(&done.stdout),
-        Mode::Run => json!({ "$completed": {
-            "args": raw, "returncode": done.returncode, "stdout": shown(&done.stdout), "stderr": shown(&done.stderr),
-        }}),
-    })
-}
 
 /// `os.utime`'s `times` (float or int seconds, floored to nanoseconds as
 /// CPython does) or `ns`, as nanoseconds; `None` for now.
@@ -938,9 +784,6 @@ pub fn attribute(os: &mut Os, name: &str) -> Option<Result<Value>> {
         "os.devnull" | "os.path.devnull" => json!("/dev/null"),
         "os.name" => json!("posix"),
         "sys.platform" => return Some(os.sys().platform().map(Value::String)),
-        "subprocess.PIPE" => json!(PIPE),
-        "subprocess.STDOUT" => json!(STDOUT),
-        "subprocess.DEVNULL" => json!(-3),
         "os.O_RDONLY" => json!(0),
         "os.O_WRONLY" => json!(1),
         "os.O_RDWR" => json!(2),
@@ -989,7 +832,20 @@ pub fn missing(name: &str) -> Error {
         }
         m => m,
     };
-    let known = ["os", "posixpath", "shutil", "tempfile", "time", "platform", "sys", "subprocess", "errno", "stat"];
+    let known = [
+        "os",
+        "posixpath",
+        "shutil",
+        "tempfile",
+        "time",
+        "platform",
+        "sys",
+        "subprocess",
+        "errno",
+        "stat",
+        "signal",
+        "io",
+    ];
     if known.contains(&module) {
         Error::new(ErrorKind::Attribute, format!("module '{module}' has no attribute '{attr}'"))
     } else {

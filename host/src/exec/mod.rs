@@ -13,6 +13,8 @@ mod args;
 mod calls;
 mod json;
 mod literal;
+mod objects;
+mod processes;
 
 use std::io::{self, BufRead, Write};
 
@@ -23,22 +25,24 @@ use crate::os::Os;
 
 pub use json::error as encode_error;
 pub use literal::python_literal;
+pub(crate) use objects::Objects;
 
 /// Calls the function or reads the attribute named `name` (`os.makedirs`,
 /// `os.sep`) with JSON arguments; the value comes back in the protocol's
 /// encoding.
 pub fn call(os: &mut Os, name: &str, args: Vec<Value>, kwargs: Map<String, Value>) -> Result<Value> {
-    if let Some(def) = calls::find(name) {
+    if let Some(def) = calls::find(name).or_else(|| processes::find(name)) {
         let bound = args::Args::bind(def.name, def.params, args, kwargs)?;
         return (def.run)(os, &bound);
     }
-    match calls::attribute(os, name) {
+    let attribute = |os: &mut Os| calls::attribute(os, name).or_else(|| processes::attribute(name).map(Ok));
+    match attribute(os) {
         Some(_) if !(args.is_empty() && kwargs.is_empty()) => {
-            let value = calls::attribute(os, name).and_then(Result::ok).unwrap_or(Value::Null);
+            let value = attribute(os).and_then(Result::ok).unwrap_or(Value::Null);
             Err(Error::new(ErrorKind::Type, format!("'{}' object is not callable", json::type_name(&value))))
         }
         Some(v) => v,
-        None => Err(calls::missing(name)),
+        None => Err(processes::missing_method(os, name, args.first()).unwrap_or_else(|| calls::missing(name))),
     }
 }
 
@@ -48,7 +52,9 @@ fn bad_request(what: &str) -> Error {
 
 /// The names the protocol can call, sorted.
 pub fn callables() -> impl Iterator<Item = &'static str> {
-    calls::CALLS.iter().map(|d| d.name)
+    let mut names: Vec<&'static str> = calls::CALLS.iter().chain(processes::CALLS).map(|d| d.name).collect();
+    names.sort_unstable();
+    names.into_iter()
 }
 
 /// Runs one request line; `None` for a blank line, which gets no response.

@@ -1,87 +1,416 @@
-//! Child processes under the sandbox's policy (`--allow-run`): running a
-//! granted program with a working directory inside the grants, an exact
-//! environment, captured output and a deadline; a WASI command component
-//! runs in a store of its own, made like every other (`store.rs`), over
-//! the same grants and under the same limits.
+//! Child processes under the sandbox's policy (`--allow-run`): a granted
+//! program started in a directory inside the grants, with an exact
+//! environment and its streams where the guest asked; a WASI command
+//! component runs on a thread of its own in a store made like every other
+//! (`store.rs`), over the same grants and under the same limits.
+//!
+//! Each native child leads a process group of its own, so that the
+//! sandbox ends the whole tree it started (a shell's background jobs
+//! included): at its time limit, when the instance ends, and when the host
+//! stops ([`interrupt`]). Signals the guest sends reach the child only, as
+//! `kill(2)` does.
 
-use std::io::{Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Instant;
 
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
+use super::pipes::{Bounds, PipeEnd, Waited, poll, until};
 use super::{HostCtx, SandboxState};
-use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult};
+use crate::bindings::osbox::os::types::ErrorCode;
+use crate::limits::{Killed, Running, Stop, TimeLimit};
 use crate::policy::AllowedProgram;
 use crate::store::{Setup, new_store};
 
-/// How to run one child.
-pub(super) struct Spawn<'a> {
+/// Where one of a child's standard streams goes, as the host resolved the
+/// guest's `child-stdio`.
+pub(crate) enum Io {
+    /// The sandbox's own stream.
+    Inherit,
+    /// A new pipe.
+    Pipe,
+    /// `/dev/null`.
+    Null,
+    /// (Standard error) where standard output goes.
+    Stdout,
+    /// A descriptor of the host's (a file, another child's pipe).
+    Fd(OwnedFd),
+}
+
+/// How to start one child.
+pub(crate) struct Spawn<'a> {
     pub argv: &'a [String],
     /// The directory it starts in, opened beneath the guest's grant.
     pub cwd: std::fs::File,
     /// The same directory as the guest knows it, for a command component.
     pub guest_cwd: &'a str,
     pub env: &'a [(String, String)],
-    pub input: Option<&'a [u8]>,
-    pub capture_stdout: bool,
-    pub capture_stderr: bool,
-    pub merge_stderr: bool,
-    /// When to kill it: the call's timeout or the sandbox's, the sooner.
-    /// The caller tells which from the clock afterwards.
+    pub stdio: [Io; 3],
+    /// When the sandbox's time limit ends.
     pub deadline: Option<Instant>,
 }
 
-fn reader(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut out);
-        }
-        out
-    })
+/// A child started: the process, and the sandbox's ends of its pipes.
+pub(crate) struct Started {
+    pub child: Arc<Process>,
+    pub pipes: [Option<PipeEnd>; 3],
 }
 
-/// The native children running now, by process id, so that they can be
-/// stopped with their sandbox's host (see [`kill_children`]).
-static RUNNING: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+/// A child process (the WIT `child`): the guest's handle on a [`Process`]
+/// its sandbox's [`Children`] holds too.
+pub struct ChildProcess(pub(crate) Arc<Process>);
 
-/// Kills every child process the sandboxes of this process are running:
-/// for a host that is stopping (the CLI calls it on Ctrl-C).
-pub fn kill_children() {
-    let running = RUNNING.lock().map(|r| r.clone()).unwrap_or_default();
-    for pid in running {
-        if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+impl std::ops::Deref for ChildProcess {
+    type Target = Process;
+
+    fn deref(&self) -> &Process {
+        &self.0
+    }
+}
+
+/// A child process the sandbox started.
+pub struct Process {
+    pid: i32,
+    kind: Kind,
+    /// The return code, once waited for.
+    status: Mutex<Option<i32>>,
+}
+
+enum Kind {
+    /// A process of the host, leading its own process group.
+    Native { pidfd: OwnedFd },
+    /// A command component running on a thread.
+    Command(Arc<CommandRun>),
+}
+
+/// A command component run as a child.
+struct CommandRun {
+    /// Its store's stop switch: a signal ends it at its next tick.
+    stop: Stop,
+    /// Its return code, when its thread is done.
+    done: Mutex<Option<i32>>,
+    finished: Condvar,
+    /// The children it started itself, ended with it.
+    children: Arc<Children>,
+}
+
+/// What one sandbox instance has started and not yet known to be gone.
+pub(crate) struct Children {
+    running: Mutex<Vec<Arc<Process>>>,
+}
+
+/// Every instance's [`Children`] in this process, for a host that stops.
+static ALL: Mutex<Vec<Weak<Children>>> = Mutex::new(Vec::new());
+
+/// Process ids of command components: above any the kernel gives
+/// (`PID_MAX_LIMIT`), so they never name a process of the host.
+static NEXT_COMMAND_PID: AtomicI32 = AtomicI32::new(1 << 22);
+
+impl Children {
+    pub(crate) fn new() -> Arc<Children> {
+        let children = Arc::new(Children { running: Mutex::new(Vec::new()) });
+        if let Ok(mut all) = ALL.lock() {
+            all.retain(|w| w.strong_count() > 0);
+            all.push(Arc::downgrade(&children));
+        }
+        children
+    }
+
+    fn list(&self) -> Vec<Arc<Process>> {
+        self.running.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    fn add(&self, child: Arc<Process>) {
+        self.prune();
+        if let Ok(mut r) = self.running.lock() {
+            r.push(child);
+        }
+    }
+
+    /// Forgets the children known to be gone: waited for, and (for a
+    /// native one) with no process left in its group. A group whose
+    /// processes are all gone could one day be a stranger's number.
+    fn prune(&self) {
+        if let Ok(mut r) = self.running.lock() {
+            r.retain(|c| match &c.kind {
+                _ if c.status().is_none() => true,
+                Kind::Native { .. } => signal_group(c.pid, 0).is_ok(),
+                Kind::Command(_) => false,
+            });
+        }
+    }
+
+    /// Ends everything this instance started, whole process trees and
+    /// command components, and waits for the native children.
+    pub(crate) fn end(&self) {
+        for child in self.list() {
+            match &child.kind {
+                Kind::Native { .. } => {
+                    let _ = signal_group(child.pid, libc::SIGKILL);
+                    let _ = child.reap(true);
+                }
+                Kind::Command(run) => {
+                    run.stop.set(libc::SIGKILL);
+                    run.children.end();
+                }
+            }
+        }
+        self.prune();
+    }
+
+    /// `os.kill(pid, signal)`: a child of this instance (or `-pid`, its
+    /// process group); any other process is `ESRCH`.
+    pub(crate) fn kill(&self, pid: i32, signal: i32) -> Result<(), ErrorCode> {
+        if !(0..=osbox_errno::signal::MAX).contains(&signal) {
+            return Err(ErrorCode::Invalid);
+        }
+        let list = self.list();
+        if let Some(child) = list.iter().find(|c| c.pid == pid && c.status().is_none()) {
+            return child.send_signal(signal);
+        }
+        let group = pid.checked_neg().filter(|g| *g > 0);
+        match list.iter().find(|c| Some(c.pid) == group) {
+            Some(child) if matches!(child.kind, Kind::Native { .. }) => {
+                signal_group(child.pid, signal).map_err(|e| super::code(&e))
+            }
+            Some(child) => child.send_signal(signal),
+            None => Err(ErrorCode::NoSuchProcess),
         }
     }
 }
 
-/// Removes a child from [`RUNNING`] when it has been waited for.
-struct Registered(u32);
-
-impl Registered {
-    fn new(pid: u32) -> Registered {
-        if let Ok(mut r) = RUNNING.lock() {
-            r.push(pid);
-        }
-        Registered(pid)
-    }
-}
-
-impl Drop for Registered {
+impl Drop for Children {
     fn drop(&mut self) {
-        if let Ok(mut r) = RUNNING.lock() {
-            r.retain(|p| *p != self.0);
+        self.end();
+    }
+}
+
+/// `kill(-pgid, signal)`.
+fn signal_group(pgid: i32, signal: i32) -> std::io::Result<()> {
+    // SAFETY: kill has no memory effects; the group is one this sandbox
+    // started and still knows to hold its processes.
+    if unsafe { libc::kill(-pgid, signal) } == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+/// Ends the process trees of every sandbox of this process: for a host
+/// that is stopping (the CLI calls [`interrupt`] on SIGINT, SIGTERM and
+/// SIGHUP).
+pub fn kill_children() {
+    let all: Vec<_> = ALL.lock().map(|a| a.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
+    for children in all {
+        children.end();
+    }
+}
+
+/// Stops every sandbox of this process, as a host that is stopping must:
+/// their children's process trees are killed; a call that waits for a
+/// child, reads a file or copies one fails with `InterruptedError` after
+/// undoing what it made (a half-made copy is removed); guest code still
+/// running a moment later traps; every later call fails. Returns once no
+/// call is running any more (or after a few seconds).
+pub fn interrupt() {
+    crate::limits::set_interrupted();
+    kill_children();
+    Running::wait_for_none(crate::limits::GRACE * 8);
+    kill_children();
+}
+
+impl Process {
+    pub(crate) fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    fn status(&self) -> Option<i32> {
+        self.status.lock().ok().and_then(|s| *s)
+    }
+
+    /// Collects the child's return code if it has ended (waiting for it
+    /// when `block`).
+    fn reap(&self, block: bool) -> Option<i32> {
+        if let Some(rc) = self.status() {
+            return Some(rc);
+        }
+        let rc = match &self.kind {
+            Kind::Native { pidfd } => {
+                use rustix::process::{WaitId, WaitIdOptions, waitid};
+                let mut options = WaitIdOptions::EXITED;
+                if !block {
+                    options |= WaitIdOptions::NOHANG;
+                }
+                loop {
+                    match waitid(WaitId::PidFd(pidfd.as_fd()), options) {
+                        Ok(Some(st)) => {
+                            break st.exit_status().or_else(|| st.terminating_signal().map(|s| -s));
+                        }
+                        Ok(None) => break None,
+                        Err(rustix::io::Errno::INTR) => continue,
+                        // Waited for elsewhere: nothing more to learn.
+                        Err(_) => break Some(0),
+                    }
+                }
+            }
+            Kind::Command(run) => run.done.lock().ok().and_then(|d| *d),
+        };
+        if let (Some(rc), Ok(mut s)) = (rc, self.status.lock()) {
+            *s = Some(rc);
+        }
+        rc
+    }
+
+    /// `child.wait`: the return code once it ended, none past the timeout.
+    pub(crate) fn wait(
+        &self,
+        timeout_ns: Option<u64>,
+        bounds: &Bounds<'_>,
+    ) -> wasmtime::Result<Result<Option<i32>, ErrorCode>> {
+        if let Some(rc) = self.reap(false) {
+            return Ok(Ok(Some(rc)));
+        }
+        let waited = match &self.kind {
+            Kind::Native { pidfd } => {
+                let pidfd = std::fs::File::from(pidfd.try_clone()?);
+                bounds.wait(until(timeout_ns), |slice| Ok(poll(&[(&pidfd, libc::POLLIN)], slice)?[0]))?
+            }
+            Kind::Command(run) => bounds.wait(until(timeout_ns), |slice| {
+                let done = run.done.lock().map_err(|_| std::io::Error::other("poisoned"))?;
+                if done.is_some() {
+                    return Ok(true);
+                }
+                let (done, _) =
+                    run.finished.wait_timeout(done, slice).map_err(|_| std::io::Error::other("poisoned"))?;
+                Ok(done.is_some())
+            })?,
+        };
+        Ok(match waited {
+            Ok(Waited::Ready) => Ok(self.reap(true)),
+            Ok(Waited::TimedOut) => Ok(self.reap(false)),
+            Ok(Waited::Interrupted) => Err(ErrorCode::Interrupted),
+            Err(c) => Err(c),
+        })
+    }
+
+    /// `child.send-signal`: nothing once it has been waited for.
+    pub(crate) fn send_signal(&self, signal: i32) -> Result<(), ErrorCode> {
+        if !(0..=osbox_errno::signal::MAX).contains(&signal) {
+            return Err(ErrorCode::Invalid);
+        }
+        if self.status().is_some() {
+            return Ok(());
+        }
+        match &self.kind {
+            Kind::Native { pidfd } => {
+                // SAFETY: pidfd_send_signal reads only its arguments; the
+                // pidfd names this very child, whatever became of its pid.
+                let r = unsafe {
+                    libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal, std::ptr::null::<u8>(), 0)
+                };
+                if r == 0 { Ok(()) } else { Err(super::code(&std::io::Error::last_os_error())) }
+            }
+            Kind::Command(run) => {
+                // A component cannot handle signals: those whose default
+                // action ends a process end it; the others do nothing.
+                if osbox_errno::signal::action(signal) == Some(osbox_errno::signal::Action::End) {
+                    run.stop.set(signal);
+                }
+                Ok(())
+            }
         }
     }
 }
 
-fn kill(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+/// The native child's side of each stream, and the sandbox's ends of the
+/// pipes.
+fn native_stdio(stdio: [Io; 3], inherit: bool) -> Result<([Stdio; 3], [Option<PipeEnd>; 3]), ErrorCode> {
+    let io = |e: std::io::Error| super::code(&e);
+    let mut sides: [Option<OwnedFd>; 3] = [None, None, None];
+    let mut inherits = [false; 3];
+    let mut ends: [Option<PipeEnd>; 3] = [None, None, None];
+    for (n, s) in stdio.into_iter().enumerate() {
+        inherits[n] = inherit && matches!(s, Io::Inherit);
+        sides[n] = match s {
+            Io::Pipe => {
+                let (r, w) = std::io::pipe().map_err(io)?;
+                let (child, ours): (OwnedFd, OwnedFd) =
+                    if n == 0 { (r.into(), w.into()) } else { (w.into(), r.into()) };
+                ends[n] = Some(PipeEnd::new(ours, n == 0));
+                Some(child)
+            }
+            Io::Fd(fd) => Some(fd),
+            Io::Stdout if n == 2 => match &sides[1] {
+                Some(fd) => Some(fd.try_clone().map_err(io)?),
+                None if inherits[1] => Some(std::io::stdout().as_fd().try_clone_to_owned().map_err(io)?),
+                None => None,
+            },
+            _ => None,
+        };
+    }
+    let stdio = sides.map(|side| side.map(Stdio::from));
+    let [a, b, c] = stdio;
+    let pick =
+        |s: Option<Stdio>, n: usize| s.unwrap_or_else(|| if inherits[n] { Stdio::inherit() } else { Stdio::null() });
+    Ok(([pick(a, 0), pick(b, 1), pick(c, 2)], ends))
+}
+
+/// Starts a granted native program as the child, in a process group of
+/// its own.
+pub(super) fn spawn_native(
+    program: &AllowedProgram,
+    s: Spawn<'_>,
+    inherit: bool,
+    children: &Children,
+) -> Result<Started, ErrorCode> {
+    let mut cmd = Command::new(&program.path);
+    cmd.arg0(&s.argv[0]).args(&s.argv[1..]).env_clear().envs(s.env.iter().map(|(k, v)| (k, v)));
+    cmd.process_group(0);
+    // The child starts in the directory the guest resolved, entered through
+    // the descriptor opened beneath its grant, never by a host path.
+    let cwd = s.cwd.as_raw_fd();
+    // SAFETY: fchdir, sigemptyset, sigprocmask and signal are
+    // async-signal-safe and touch only the child's own state; `cwd` stays
+    // open in the parent until the child has started.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::fchdir(std::os::fd::BorrowedFd::borrow_raw(cwd))?;
+            // The child starts with no signal blocked or ignored that its
+            // host blocks or ignores (the osbox command blocks SIGINT,
+            // SIGTERM and SIGHUP in every thread; Rust ignores SIGPIPE), as
+            // CPython's `restore_signals` does.
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let (stdio, pipes) = native_stdio(s.stdio, inherit)?;
+    let [stdin, stdout, stderr] = stdio;
+    cmd.stdin(stdin).stdout(stdout).stderr(stderr);
+    let spawned = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorCode::NoEntry,
+        std::io::ErrorKind::PermissionDenied => ErrorCode::Access,
+        _ => super::code(&e),
+    })?;
+    // The child ends of the pipes close here with `cmd`, or a reader would
+    // never see the end.
+    drop(cmd);
+    let pid = spawned.id() as i32;
+    let pidfd = rustix::process::Pid::from_raw(pid)
+        .ok_or(ErrorCode::Io)
+        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).map_err(|_| ErrorCode::Io))
+        .inspect_err(|_| {
+            let _ = signal_group(pid, libc::SIGKILL);
+        })?;
+    // `spawned` is not waited for through std: the pidfd reaps it.
+    drop(spawned);
+    let child = Arc::new(Process { pid, kind: Kind::Native { pidfd }, status: Mutex::new(None) });
+    children.add(child.clone());
+    Ok(Started { child, pipes })
 }
 
 /// Why a command component did not finish.
@@ -101,6 +430,13 @@ pub(crate) fn run_command(
 ) -> Result<i32, CommandFailed> {
     let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut *store, component, linker)
         .map_err(CommandFailed::Start)?;
+    finish_command(store, &command)
+}
+
+fn finish_command(
+    store: &mut Store<SandboxState>,
+    command: &wasmtime_wasi::p2::bindings::sync::Command,
+) -> Result<i32, CommandFailed> {
     match command.wasi_cli_run().call_run(&mut *store) {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),
@@ -111,117 +447,116 @@ pub(crate) fn run_command(
     }
 }
 
-/// Runs a WASI command component as the child: a sandbox of its own over
-/// the same grants, with the same memory cap and a deadline no later than
-/// its parent's, its output captured like a native program's.
-pub(super) fn run_wasm(ctx: &HostCtx, component: &Component, s: Spawn<'_>) -> Result<SpawnResult, ErrorCode> {
-    use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-    const CAPTURE_LIMIT: usize = 256 << 20;
-    let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
-    wasi.args(s.argv);
-    wasi.stdin(MemoryInputPipe::new(s.input.unwrap_or_default().to_vec()));
-    let out = MemoryOutputPipe::new(CAPTURE_LIMIT);
-    let err = if s.merge_stderr { out.clone() } else { MemoryOutputPipe::new(CAPTURE_LIMIT) };
-    if s.capture_stdout || s.merge_stderr {
-        wasi.stdout(out.clone());
-    }
-    if s.capture_stderr {
-        wasi.stderr(err.clone());
-    }
-    let setup =
-        Setup { grants: &ctx.grants, env: s.env, cwd: Some(s.guest_cwd), deadline: s.deadline, memory: ctx.memory };
-    let mut store = new_store(component.engine(), &setup, wasi, ctx.for_child()).map_err(|_| ErrorCode::Io)?;
-    let mut timed_out = false;
-    let status = match run_command(&mut store, &ctx.linker, component) {
-        Ok(status) => status,
-        Err(CommandFailed::Trap(e)) if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) => {
-            timed_out = true;
-            -9
+/// A command component's side of its streams.
+fn command_stdio(
+    wasi: &mut wasmtime_wasi::WasiCtxBuilder,
+    stdio: [Io; 3],
+    inherit: bool,
+    stop: &Stop,
+) -> Result<[Option<PipeEnd>; 3], ErrorCode> {
+    use super::pipes::ChildStream;
+    let io = |e: std::io::Error| super::code(&e);
+    let mut ends: [Option<PipeEnd>; 3] = [None, None, None];
+    let mut stdout_side: Option<OwnedFd> = None;
+    let mut stdout_inherits = false;
+    for (n, s) in stdio.into_iter().enumerate() {
+        let side = match s {
+            Io::Pipe => {
+                let (r, w) = std::io::pipe().map_err(io)?;
+                let (child, ours): (OwnedFd, OwnedFd) =
+                    if n == 0 { (r.into(), w.into()) } else { (w.into(), r.into()) };
+                ends[n] = Some(PipeEnd::new(ours, n == 0));
+                Some(child)
+            }
+            Io::Fd(fd) => Some(fd),
+            Io::Stdout if n == 2 => match &stdout_side {
+                Some(fd) => Some(fd.try_clone().map_err(io)?),
+                None if stdout_inherits => Some(std::io::stdout().as_fd().try_clone_to_owned().map_err(io)?),
+                None => None,
+            },
+            Io::Inherit if inherit => {
+                match n {
+                    0 => wasi.inherit_stdin(),
+                    1 => wasi.inherit_stdout(),
+                    _ => wasi.inherit_stderr(),
+                };
+                if n == 1 {
+                    stdout_inherits = true;
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(fd) = side {
+            if n == 1 {
+                stdout_side = Some(fd.try_clone().map_err(io)?);
+            }
+            let stream = ChildStream::new(fd, stop.clone());
+            match n {
+                0 => wasi.stdin(stream),
+                1 => wasi.stdout(stream),
+                _ => wasi.stderr(stream),
+            };
         }
-        // A trap in the child is its crash: a failed exit, as a native
-        // program's abort would be.
-        Err(_) => -6,
-    };
-    let captured = |pipe: &MemoryOutputPipe, on: bool| if on { pipe.contents().to_vec() } else { Vec::new() };
-    Ok(SpawnResult {
-        status,
-        stdout: captured(&out, s.capture_stdout || s.merge_stderr),
-        stderr: captured(&err, s.capture_stderr && !s.merge_stderr),
-        timed_out,
-    })
+    }
+    Ok(ends)
 }
 
-/// Runs the native child to its end, or to the deadline, when it is killed.
-pub(super) fn run(program: &AllowedProgram, s: Spawn<'_>) -> Result<SpawnResult, ErrorCode> {
-    let mut cmd = Command::new(&program.path);
-    cmd.arg0(&s.argv[0]).args(&s.argv[1..]).env_clear().envs(s.env.iter().map(|(k, v)| (k, v)));
-    // The child starts in the directory the guest resolved, entered through
-    // the descriptor opened beneath its grant, never by a host path.
-    let cwd = std::os::fd::AsRawFd::as_raw_fd(&s.cwd);
-    // SAFETY: fchdir is async-signal-safe and touches only the child's own
-    // state; `cwd` stays open in the parent until the child has started.
-    unsafe {
-        cmd.pre_exec(move || rustix::process::fchdir(std::os::fd::BorrowedFd::borrow_raw(cwd)).map_err(Into::into));
-    }
-    cmd.stdin(if s.input.is_some() { Stdio::piped() } else { Stdio::null() });
-    let (merged_reader, merged_writer) = if s.merge_stderr {
-        let (r, w) = std::io::pipe().map_err(|_| ErrorCode::Io)?;
-        (Some(r), Some(w))
-    } else {
-        (None, None)
+/// Starts a WASI command component as the child, on a thread of its own: a
+/// sandbox of its own over the same grants, with the same memory cap and
+/// its parent's time limit.
+pub(super) fn spawn_command(
+    ctx: &HostCtx,
+    component: &Component,
+    s: Spawn<'_>,
+    children: &Children,
+) -> Result<Started, ErrorCode> {
+    let stop = Stop::default();
+    let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+    wasi.args(s.argv);
+    let pipes = command_stdio(&mut wasi, s.stdio, ctx.inherit_stdio, &stop)?;
+    let setup = Setup {
+        grants: &ctx.grants,
+        env: s.env,
+        cwd: Some(s.guest_cwd),
+        deadline: s.deadline,
+        memory: ctx.memory,
+        stop: stop.clone(),
     };
-    match &merged_writer {
-        Some(w) => {
-            cmd.stdout(Stdio::from(w.try_clone().map_err(|_| ErrorCode::Io)?));
-            cmd.stderr(Stdio::from(w.try_clone().map_err(|_| ErrorCode::Io)?));
-        }
-        None => {
-            cmd.stdout(if s.capture_stdout { Stdio::piped() } else { Stdio::null() });
-            cmd.stderr(if s.capture_stderr { Stdio::piped() } else { Stdio::null() });
-        }
-    }
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => ErrorCode::NoEntry,
-        std::io::ErrorKind::PermissionDenied => ErrorCode::Access,
-        _ => ErrorCode::Io,
-    })?;
-    let _registered = Registered::new(child.id());
-    // The writers must close in this process, or the reader never ends.
-    drop(merged_writer);
-    drop(cmd);
-    if let (Some(input), Some(mut stdin)) = (s.input, child.stdin.take()) {
-        let input = input.to_vec();
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-    }
-    let out = match merged_reader {
-        Some(r) => reader(Some(r)),
-        None => reader(child.stdout.take()),
-    };
-    let err = reader(child.stderr.take());
-    let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
-            Err(_) => {
-                kill(&mut child);
-                return Err(ErrorCode::Io);
+    let own = ctx.for_child();
+    let run =
+        Arc::new(CommandRun { stop, done: Mutex::new(None), finished: Condvar::new(), children: own.children.clone() });
+    let mut store = new_store(component.engine(), &setup, wasi, own).map_err(|_| ErrorCode::Io)?;
+    let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &ctx.linker)
+        .map_err(|_| ErrorCode::Io)?;
+    let pid = NEXT_COMMAND_PID.fetch_add(1, Ordering::Relaxed);
+    let thread_run = run.clone();
+    std::thread::Builder::new()
+        .name(format!("osbox-command-{pid}"))
+        .spawn(move || {
+            let rc = match finish_command(&mut store, &command) {
+                Ok(status) => status,
+                Err(CommandFailed::Trap(e) | CommandFailed::Start(e)) => {
+                    if let Some(Killed(signal)) = e.downcast_ref::<Killed>() {
+                        -signal
+                    } else if e.downcast_ref::<TimeLimit>().is_some() {
+                        -libc::SIGKILL
+                    } else {
+                        // A trap is the child's crash: a failed exit, as a
+                        // native program's abort would be.
+                        -libc::SIGABRT
+                    }
+                }
+            };
+            // Its streams and its own children end with its store.
+            drop(store);
+            if let Ok(mut done) = thread_run.done.lock() {
+                *done = Some(rc);
             }
-        }
-        if s.deadline.is_some_and(|d| Instant::now() >= d) {
-            timed_out = true;
-            kill(&mut child);
-            break child.wait().map_err(|_| ErrorCode::Io)?;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    let code = status.code().unwrap_or_else(|| -status.signal().unwrap_or(0));
-    Ok(SpawnResult {
-        status: code,
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-        timed_out,
-    })
+            thread_run.finished.notify_all();
+        })
+        .map_err(|e| super::code(&e))?;
+    let child = Arc::new(Process { pid, kind: Kind::Command(run), status: Mutex::new(None) });
+    children.add(child.clone());
+    Ok(Started { child, pipes })
 }

@@ -260,7 +260,14 @@ pub(super) fn copy_file(
             Err(e) => return Err(code(&e.into())),
         };
     let copied = (|| {
-        io::copy(&mut &input, &mut &unnamed)?;
+        // In pieces, so that a host that stops ends the copy (the unnamed
+        // file is never linked in).
+        const PIECE: u64 = 64 << 20;
+        while io::copy(&mut io::Read::take(&input, PIECE), &mut &unnamed)? == PIECE {
+            if crate::limits::interrupted() {
+                return Err(io::Error::from_raw_os_error(libc::EINTR));
+            }
+        }
         if metadata == CopyMetadata::ModeAndTimes {
             unnamed
                 .set_times(std::fs::FileTimes::new().set_accessed(meta.accessed()?).set_modified(meta.modified()?))?;
@@ -301,6 +308,11 @@ const SMALL_READ: u64 = 1 << 20;
 /// holds no more than the file has: a long read of a regular file is first
 /// cut to what remains of it.
 pub(super) fn read_at(file: &File, len: u64, offset: u64) -> Result<Vec<u8>, ErrorCode> {
+    // A host that stops ends a long copy here: the guest removes what it
+    // was making (see `crate::interrupt`).
+    if crate::limits::interrupted() {
+        return Err(ErrorCode::Interrupted);
+    }
     let mut len = len.min(MAX_READ);
     if len > SMALL_READ {
         let meta = file.metadata().map_err(|e| code(&e))?;

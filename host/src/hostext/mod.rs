@@ -8,22 +8,27 @@
 
 mod children;
 mod fs;
+mod pipes;
 
 use std::io;
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use osbox_errno::LinuxErrno;
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 use wasmtime_wasi::FsPerms;
 use wasmtime_wasi::filesystem::Descriptor;
 
-pub use children::kill_children;
-pub(crate) use children::{CommandFailed, run_command};
+pub use children::{ChildProcess, interrupt, kill_children};
+pub(crate) use children::{Children, CommandFailed, run_command};
+pub use pipes::PipeEnd;
 
-use crate::bindings::osbox::os::host::{CopyMetadata, FileStatus, Host, ScanEntry};
-use crate::bindings::osbox::os::types::{ErrorCode, SpawnResult, StatvfsResult, UnameResult};
-use crate::limits::TimeLimit;
+use crate::bindings::osbox::os::host::{
+    ChildStdio, CopyMetadata, FileStatus, Host, HostChild, HostPipe, ScanEntry, Spawned,
+};
+use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult, UnameResult};
+use crate::limits::Stop;
 use crate::policy::{AllowedProgram, Grant};
 use crate::store::State;
 
@@ -48,13 +53,18 @@ pub(crate) struct HostCtx {
     pub(crate) memory: Option<usize>,
     /// WASI and this extension, for command components run as children.
     pub(crate) linker: Arc<Linker<SandboxState>>,
+    /// The instance runs with the host's standard streams (`Sandbox::run`,
+    /// `osbox python`): children inheriting theirs get them too.
+    pub(crate) inherit_stdio: bool,
+    /// What the instance has started.
+    pub(crate) children: Arc<Children>,
 }
 
 impl HostCtx {
     /// The context of a command component run as a child: the same
-    /// sandbox, reporting no progress of its own.
+    /// sandbox, reporting no progress of its own, with children of its own.
     fn for_child(&self) -> HostCtx {
-        HostCtx { progress: None, ..self.clone() }
+        HostCtx { progress: None, children: Children::new(), ..self.clone() }
     }
 }
 
@@ -62,11 +72,13 @@ impl HostCtx {
 pub(crate) type SandboxState = State<HostCtx>;
 
 /// The host extension's view of a store: its context, the table holding
-/// the guest's descriptors, and the instance's deadline.
+/// the guest's descriptors (and its children and pipes), the instance's
+/// deadline and stop switch.
 pub(crate) struct HostView<'a> {
     ctx: &'a HostCtx,
-    table: &'a ResourceTable,
+    table: &'a mut ResourceTable,
     deadline: Option<Instant>,
+    stop: &'a Stop,
 }
 
 struct HasHost;
@@ -79,8 +91,9 @@ impl HasData for HasHost {
 pub(crate) fn add_to_linker(linker: &mut Linker<SandboxState>) -> wasmtime::Result<()> {
     crate::bindings::osbox::os::host::add_to_linker::<SandboxState, HasHost>(linker, |s| HostView {
         ctx: &s.ext,
-        table: &s.table,
+        table: &mut s.table,
         deadline: s.deadline,
+        stop: &s.stop,
     })
 }
 
@@ -226,52 +239,129 @@ impl Host for HostView<'_> {
         cwd: String,
         guest_cwd: String,
         env: Vec<(String, String)>,
-        input: Option<Vec<u8>>,
-        capture_stdout: bool,
-        capture_stderr: bool,
-        merge_stderr: bool,
-        timeout_ns: Option<u64>,
-    ) -> wasmtime::Result<Result<SpawnResult, ErrorCode>> {
-        let Some(argv0) = argv.first() else { return Ok(Err(ErrorCode::Invalid)) };
-        let Some(program) = AllowedProgram::find(&self.ctx.programs, argv0) else {
-            return Ok(Err(ErrorCode::NotPermitted));
-        };
+        stdin: ChildStdio,
+        stdout: ChildStdio,
+        stderr: ChildStdio,
+    ) -> Result<Spawned, ErrorCode> {
+        let argv0 = argv.first().ok_or(ErrorCode::Invalid)?;
+        let program = AllowedProgram::find(&self.ctx.programs, argv0).ok_or(ErrorCode::NotPermitted)?;
         // The directory must be beneath the grant, as cap-std resolves it;
         // the child enters it through this descriptor.
-        let opened = self
-            .beneath(&cwd_dir)
-            .and_then(|at| cap_primitives::fs::open_dir(at.dir()?, std::path::Path::new(&cwd)).map_err(|e| code(&e)));
-        let cwd = match opened {
-            Ok(dir) => dir,
-            Err(c) => return Ok(Err(c)),
+        let at = self.beneath(&cwd_dir)?;
+        let cwd = cap_primitives::fs::open_dir(at.dir()?, std::path::Path::new(&cwd)).map_err(|e| code(&e))?;
+        let stdio = [self.io(stdin)?, self.io(stdout)?, self.io(stderr)?];
+        let spawn =
+            children::Spawn { argv: &argv, cwd, guest_cwd: &guest_cwd, env: &env, stdio, deadline: self.deadline };
+        let started = match &program.wasm {
+            Some(component) => children::spawn_command(self.ctx, component, spawn, &self.ctx.children)?,
+            None => children::spawn_native(program, spawn, self.ctx.inherit_stdio, &self.ctx.children)?,
         };
-        let call = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
-        let deadline = match (call, self.deadline) {
-            (Some(c), Some(d)) => Some(c.min(d)),
-            (c, d) => c.or(d),
-        };
-        let spawn = children::Spawn {
-            argv: &argv,
-            cwd,
-            guest_cwd: &guest_cwd,
-            env: &env,
-            input: input.as_deref(),
-            capture_stdout,
-            capture_stderr,
-            merge_stderr,
-            deadline,
-        };
-        let result = match &program.wasm {
-            Some(component) => children::run_wasm(self.ctx, component, spawn),
-            None => children::run(program, spawn),
-        };
-        // A child stopped by the sandbox's own limit ends the sandbox, from
-        // inside this call, whatever the epoch says yet; one stopped by the
-        // call's timeout is the caller's TimeoutExpired.
-        if self.deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(wasmtime::Error::new(TimeLimit));
+        let [a, b, c] = started.pipes;
+        let mut pipe = |end: Option<PipeEnd>| end.map(|e| self.table.push(e).map_err(|_| ErrorCode::Io)).transpose();
+        let (stdin, stdout, stderr) = (pipe(a)?, pipe(b)?, pipe(c)?);
+        let child = self.table.push(ChildProcess(started.child)).map_err(|_| ErrorCode::Io)?;
+        Ok(Spawned { child, stdin, stdout, stderr })
+    }
+
+    fn ready(
+        &mut self,
+        pipes: Vec<Resource<PipeEnd>>,
+        timeout_ns: Option<u64>,
+    ) -> wasmtime::Result<Result<Vec<bool>, ErrorCode>> {
+        let mut ends = Vec::new();
+        for p in &pipes {
+            match self.table.get(p) {
+                Ok(end) => ends.push(end),
+                Err(_) => return Ok(Err(ErrorCode::BadDescriptor)),
+            }
         }
-        Ok(result)
+        pipes::ready(&ends, timeout_ns, &self.bounds())
+    }
+
+    fn kill(&mut self, pid: i32, signal: i32) -> Result<(), ErrorCode> {
+        self.ctx.children.kill(pid, signal)
+    }
+}
+
+impl HostView<'_> {
+    /// What a wait of this instance may not outlast.
+    fn bounds(&self) -> pipes::Bounds<'_> {
+        pipes::Bounds { deadline: self.deadline, stop: self.stop, children: &self.ctx.children }
+    }
+
+    /// Where the guest asked a child's stream to go, as the host's.
+    fn io(&self, s: ChildStdio) -> Result<children::Io, ErrorCode> {
+        use children::Io;
+        let dup = |r: std::io::Result<OwnedFd>| r.map(Io::Fd).map_err(|e| code(&e));
+        Ok(match s {
+            ChildStdio::Inherit => Io::Inherit,
+            ChildStdio::Pipe => Io::Pipe,
+            ChildStdio::Null => Io::Null,
+            ChildStdio::Stdout => Io::Stdout,
+            ChildStdio::File((d, offset)) => {
+                let mut file = self.beneath(&d)?.file.try_clone().map_err(|e| code(&e))?;
+                // The child starts where the sandbox's offset is; the host's
+                // descriptors are read and written at explicit offsets, so
+                // moving this shared one changes nothing for them.
+                use std::io::Seek as _;
+                file.seek(std::io::SeekFrom::Start(offset)).map_err(|e| code(&e))?;
+                Io::Fd(file.into())
+            }
+            ChildStdio::FromPipe(p) => dup(self.table.get(&p).map_err(|_| ErrorCode::BadDescriptor)?.dup())?,
+        })
+    }
+}
+
+impl HostChild for HostView<'_> {
+    fn pid(&mut self, child: Resource<ChildProcess>) -> i32 {
+        self.table.get(&child).map_or(0, |c| c.pid())
+    }
+
+    fn wait(
+        &mut self,
+        child: Resource<ChildProcess>,
+        timeout_ns: Option<u64>,
+    ) -> wasmtime::Result<Result<Option<i32>, ErrorCode>> {
+        let child = self.table.get(&child)?;
+        child.wait(timeout_ns, &self.bounds())
+    }
+
+    fn send_signal(&mut self, child: Resource<ChildProcess>, signal: i32) -> Result<(), ErrorCode> {
+        self.table.get(&child).map_err(|_| ErrorCode::BadDescriptor)?.send_signal(signal)
+    }
+
+    fn drop(&mut self, child: Resource<ChildProcess>) -> wasmtime::Result<()> {
+        // The process goes on; the instance's `Children` ends it with the
+        // instance, as CPython leaves a child whose Popen is gone.
+        self.table.delete(child)?;
+        Ok(())
+    }
+}
+
+impl HostPipe for HostView<'_> {
+    fn read(
+        &mut self,
+        pipe: Resource<PipeEnd>,
+        max: u64,
+        timeout_ns: Option<u64>,
+    ) -> wasmtime::Result<Result<Vec<u8>, ErrorCode>> {
+        let end = self.table.get(&pipe)?;
+        end.read(max, timeout_ns, &self.bounds())
+    }
+
+    fn write(
+        &mut self,
+        pipe: Resource<PipeEnd>,
+        data: Vec<u8>,
+        timeout_ns: Option<u64>,
+    ) -> wasmtime::Result<Result<u64, ErrorCode>> {
+        let end = self.table.get(&pipe)?;
+        end.write(&data, timeout_ns, &self.bounds())
+    }
+
+    fn drop(&mut self, pipe: Resource<PipeEnd>) -> wasmtime::Result<()> {
+        self.table.delete(pipe)?;
+        Ok(())
     }
 }
 

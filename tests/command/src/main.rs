@@ -1,6 +1,6 @@
 //! A small WASI command the tests run as a sandboxed subprocess: it echoes,
 //! copies standard input, reads and writes files in its preopens, and exits
-//! with a chosen code.
+//! with a chosen code, spins, and allocates without end.
 
 use std::io::{Read, Write};
 
@@ -36,6 +36,15 @@ fn main() {
         Some("spin") => loop {
             std::hint::spin_loop();
         },
+        // Allocates (and touches) 64 MiB at a time until 8 GiB, unless a
+        // memory cap stops it first.
+        Some("alloc") => {
+            let mut held = Vec::new();
+            for i in 0..128u32 {
+                held.push(vec![i as u8; 64 << 20]);
+            }
+            println!("held {} MiB", held.len() * 64);
+        }
         _ => println!("{}", rest.join(" ")),
     }
 }

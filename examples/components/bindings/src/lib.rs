@@ -82,6 +82,9 @@ pub fn exception_name(kind: Exception) -> &'static str {
         E::TimeoutExpired => "subprocess.TimeoutExpired",
         E::RecursionError => "RecursionError",
         E::SpecialFileError => "shutil.SpecialFileError",
+        E::UnicodeDecodeError => "UnicodeDecodeError",
+        E::UnsupportedOperation => "io.UnsupportedOperation",
+        E::AttributeError => "AttributeError",
     }
 }
 
