@@ -136,7 +136,7 @@ class FileIO(io.RawIOBase):
 
     def read(self, size: Optional[int] = -1) -> bytes:
         """At most ``size`` bytes (all that is left when negative)."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         self._check_readable()
         if size is None or size < 0:
             return self.readall()
@@ -144,7 +144,7 @@ class FileIO(io.RawIOBase):
 
     def readall(self) -> bytes:
         """Everything from the offset to the end."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         self._check_readable()
         chunks = []
         while True:
@@ -164,7 +164,7 @@ class FileIO(io.RawIOBase):
 
     def write(self, b: Any) -> int:
         """Writes a bytes-like object; the number of bytes written."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         self._check_writable()
         return self._core.write(self._fd, b)
 
@@ -172,17 +172,17 @@ class FileIO(io.RawIOBase):
         """Moves the offset; the new offset."""
         if isinstance(pos, float):
             raise TypeError("an integer is required")
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return self._core.lseek(self._fd, pos, whence)
 
     def tell(self) -> int:
         """The offset."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return self._core.lseek(self._fd, 0, SEEK_CUR)
 
     def truncate(self, size: Optional[int] = None) -> int:
         """Truncates (or extends) the file to ``size`` (default: the offset)."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         self._check_writable()
         if size is None:
             size = self.tell()
@@ -202,25 +202,25 @@ class FileIO(io.RawIOBase):
                 super().close()
 
     def seekable(self) -> bool:
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return True
 
     def readable(self) -> bool:
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return self._readable
 
     def writable(self) -> bool:
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return self._writable
 
     def fileno(self) -> int:
         """The sandbox's descriptor (for ``box.os``, not the host's ``os``)."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         return self._fd
 
     def isatty(self) -> bool:
         """True only for a standard stream that is a terminal."""
-        self._checkClosed()  # type: ignore[attr-defined]
+        self._checkClosed()
         # Only the standard streams can be terminals in a sandbox.
         return self._fd <= 2 and bool(self._core.call("os.isatty", (self._fd,)))
 

@@ -4,6 +4,7 @@ built on it."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os as _host_os
 import types
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
@@ -103,12 +104,18 @@ class Sandbox:
         self.platform = _system.PlatformModule(core)
         #: ``sys``: ``platform``.
         self.sys = _system.SysModule(core)
-        #: ``glob``: the running Python's, over ``self.os``.
-        self.glob: types.ModuleType = _glob.glob_module(self.os)
         #: ``fnmatch``: the standard library's (it touches no file).
         self.fnmatch: types.ModuleType = fnmatch
-        #: ``pathlib.Path`` for this sandbox.
-        self.Path = _pathlib.path_class(self.os, self.open)
+
+    @functools.cached_property
+    def glob(self) -> types.ModuleType:
+        """``glob``: the running Python's own module, over ``self.os``."""
+        return _glob.glob_module(self.os)
+
+    @functools.cached_property
+    def Path(self) -> type[_pathlib.SandboxPath]:  # noqa: N802 (pathlib's name)
+        """``pathlib.Path`` for this sandbox."""
+        return _pathlib.path_class(self.os, self.open)
 
     def open(
         self,

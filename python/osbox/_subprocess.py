@@ -75,7 +75,7 @@ class SubprocessModule(Module):
         try:
             done = self._core.call("subprocess.run", (_argv(args),), kwargs)
         except _host_subprocess.TimeoutExpired:
-            raise _host_subprocess.TimeoutExpired(args, timeout) from None
+            raise _host_subprocess.TimeoutExpired(args, timeout or 0.0) from None
         done.args = args
         if check and done.returncode:
             raise _host_subprocess.CalledProcessError(done.returncode, args, output=done.stdout, stderr=done.stderr)

@@ -35,14 +35,6 @@ pub fn fspath(obj: &Bound<'_, PyAny>) -> PyResult<Option<FsPath>> {
     )))
 }
 
-/// The path argument `param` of the C function `func` (`os.stat`), with the
-/// `TypeError` CPython words for anything else.
-pub fn path_arg(obj: &Bound<'_, PyAny>, func: &str, param: &str, accepts: &str) -> PyResult<FsPath> {
-    fspath(obj)?.ok_or_else(|| {
-        PyTypeError::new_err(format!("{func}: {param} should be {accepts}, not {}", type_name(obj)))
-    })
-}
-
 /// `type(obj).__name__`.
 pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
@@ -159,9 +151,9 @@ pub fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut m = Map::new();
         for (k, v) in d.iter() {
-            let key = k.cast::<PyString>().map_err(|_| {
-                PyTypeError::new_err(format!("keys must be str, not {}", type_name(&k)))
-            })?;
+            let key = k
+                .cast::<PyString>()
+                .map_err(|_| PyTypeError::new_err(format!("keys must be str, not {}", type_name(&k))))?;
             m.insert(key.to_cow()?.into_owned(), to_json(&v)?);
         }
         return Ok(Value::Object(m));
@@ -208,7 +200,8 @@ pub fn from_json(py: Python<'_>, v: Value) -> PyResult<Py<PyAny>> {
                     static COMPLETED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
                     let class = COMPLETED.import(py, "subprocess", "CompletedProcess")?;
                     let mut field = |k: &str| from_json(py, c.remove(k).unwrap_or(Value::Null));
-                    let (args, code, out, err) = (field("args")?, field("returncode")?, field("stdout")?, field("stderr")?);
+                    let (args, code, out, err) =
+                        (field("args")?, field("returncode")?, field("stdout")?, field("stderr")?);
                     return Ok(class.call1((args, code, out, err))?.unbind());
                 }
             }

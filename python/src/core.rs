@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use serde_json::Map;
 
-use crate::convert::{fspath, fspath_to_py, fspaths_to_py, from_json, stat_to_py, struct_time_to_py, to_json};
+use crate::convert::{from_json, fspath, fspath_to_py, fspaths_to_py, stat_to_py, struct_time_to_py, to_json};
 use crate::direntry::DirEntry;
 use crate::errors::{SandboxError, to_pyerr};
 

@@ -57,7 +57,8 @@ fn os_error_class(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> 
 /// their `str()`, which is the repr of the original.
 fn literal(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
     static LITERAL_EVAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let eval = LITERAL_EVAL.get_or_try_init(py, || Ok::<_, PyErr>(py.import("ast")?.getattr("literal_eval")?.unbind()))?;
+    let eval =
+        LITERAL_EVAL.get_or_try_init(py, || Ok::<_, PyErr>(py.import("ast")?.getattr("literal_eval")?.unbind()))?;
     match eval.bind(py).call1((text,)) {
         Ok(v) => Ok(v.unbind()),
         Err(_) => Ok(text.into_pyobject(py)?.into_any().unbind()),
@@ -101,7 +102,11 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         ErrorKind::ShutilError => {
             let class = stdlib(py, &SHUTIL_ERROR, "shutil", "Error")?.clone();
             // copytree's list of (src, dst, why), or a sentence.
-            let arg = if message.starts_with('[') { literal(py, message)? } else { message.into_pyobject(py)?.into_any().unbind() };
+            let arg = if message.starts_with('[') {
+                literal(py, message)?
+            } else {
+                message.into_pyobject(py)?.into_any().unbind()
+            };
             Ok(PyErr::from_type(class, (arg,)))
         }
         ErrorKind::SameFile => simple(stdlib(py, &SAME_FILE, "shutil", "SameFileError")?.clone()),

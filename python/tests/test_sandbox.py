@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -136,28 +137,42 @@ def test_threads_share_one_sandbox(box: osbox.Sandbox) -> None:
     assert sorted(box.os.listdir("/work")) == [f"t{n}-copy" for n in range(1, 9)]
 
 
+def sleep_in(box: osbox.Sandbox, seconds: float) -> tuple[threading.Thread, threading.Event]:
+    """A thread sleeping inside the sandbox, and the event it sets just
+    before the call."""
+    entering = threading.Event()
+
+    def sleeper() -> None:
+        entering.set()
+        box.time.sleep(seconds)
+
+    t = threading.Thread(target=sleeper)
+    t.start()
+    return t, entering
+
+
 def test_calls_release_the_gil(box: osbox.Sandbox) -> None:
-    sleeper = threading.Thread(target=box.time.sleep, args=(1.0,))
-    sleeper.start()
-    # This thread runs Python while the other is inside the sandbox: were
-    # the GIL held for the sleep, it could only run once the sleep was over.
-    spins = 0
-    while spins < 1000:
-        spins += 1
+    sleeper, entering = sleep_in(box, 1.0)
+    entering.wait()
+    # This thread gets the GIL back from the sleeper only when the sleeper
+    # releases it: at once if the call releases it, after the sleep if not.
+    time.sleep(0.1)
     overlapped = sleeper.is_alive()
     sleeper.join()
     assert overlapped
 
 
 def test_a_thread_waiting_for_the_sandbox_does_not_hold_the_gil(box: osbox.Sandbox) -> None:
-    sleeper = threading.Thread(target=box.time.sleep, args=(1.0,))
-    sleeper.start()
-    waiter = threading.Thread(target=box.os.getcwd)  # waits for the sleeper's call
-    waiter.start()
-    progressed = sleeper.is_alive() and waiter.is_alive()
-    sleeper.join()
-    waiter.join()
-    assert progressed
+    # A waiter that held the GIL while the sleeper held the sandbox would
+    # deadlock: the sleeper needs the GIL to come back.
+    sleeper, entering = sleep_in(box, 0.5)
+    entering.wait()
+    waiters = [threading.Thread(target=box.os.getcwd) for _ in range(4)]
+    for w in waiters:
+        w.start()
+    for t in [sleeper, *waiters]:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in [sleeper, *waiters])
 
 
 def test_sandboxes_are_independent(tmp_path: Path) -> None:
