@@ -370,13 +370,13 @@ impl Core {
     /// `time.gmtime(secs=None)`.
     #[pyo3(signature = (secs = None))]
     fn gmtime(&self, py: Python<'_>, secs: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        self.time_struct(py, "time.gmtime", secs, |os, s| os.gmtime(s))
+        self.time_struct(py, "time.gmtime", secs, |os, s| os.time().gmtime(s))
     }
 
     /// `time.localtime(secs=None)`, in the host's time zone.
     #[pyo3(signature = (secs = None))]
     fn localtime(&self, py: Python<'_>, secs: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-        self.time_struct(py, "time.localtime", secs, |os, s| os.localtime(s))
+        self.time_struct(py, "time.localtime", secs, |os, s| os.time().localtime(s))
     }
 }
 
