@@ -72,6 +72,13 @@ class OsPathModule(Module):
         self._core = core
         for name in _PATH_CONSTANTS:
             setattr(self, name, _read_constants(core)[f"os.path.{name}"])
+        # The predicates, called in loops, go straight to the native methods
+        # (the methods below say what they do).
+        self.exists = core.exists  # type: ignore[method-assign]
+        self.lexists = core.lexists  # type: ignore[method-assign]
+        self.isfile = core.isfile  # type: ignore[method-assign]
+        self.isdir = core.isdir  # type: ignore[method-assign]
+        self.islink = core.islink  # type: ignore[method-assign]
 
     def exists(self, path: AnyPath) -> bool:
         """True if ``path`` names an existing file or directory (following
@@ -249,6 +256,15 @@ class OsModule(Module):
         self.environ = Environ(core)
         for name in _OS_CONSTANTS:
             setattr(self, name, _read_constants(core)[f"os.{name}"])
+        # The calls made in loops go straight to the native methods, which
+        # take the same arguments (the methods below say what they do).
+        self.stat = core.stat  # type: ignore[method-assign]
+        self.lstat = core.lstat  # type: ignore[method-assign]
+        self.fstat = core.fstat  # type: ignore[method-assign]
+        self.listdir = core.listdir  # type: ignore[method-assign]
+        self.read = core.read  # type: ignore[method-assign]
+        self.write = core.write  # type: ignore[method-assign]
+        self.lseek = core.lseek  # type: ignore[method-assign]
 
     # --- the current directory and listing ---------------------------------
 

@@ -56,11 +56,6 @@ impl Core {
         let answer = self.run(py, |os| osbox::exec::call(os, name, args, Map::new()))?;
         from_json(py, answer)
     }
-
-    /// A path argument, or `None` when `obj` is not a path.
-    fn path(obj: &Bound<'_, PyAny>) -> PyResult<Option<FsPath>> {
-        fspath(obj)
-    }
 }
 
 fn unsupported_unless_none(name: &str, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
@@ -181,7 +176,7 @@ impl Core {
         follow_symlinks: bool,
     ) -> PyResult<Py<PyAny>> {
         unsupported_unless_none("dir_fd", dir_fd)?;
-        match Self::path(path)? {
+        match fspath(path)? {
             Some(p) => self.stat_of(py, p, follow_symlinks),
             None => match path.extract::<i32>() {
                 Ok(fd) => self.fstat(py, fd),
@@ -194,7 +189,7 @@ impl Core {
     #[pyo3(signature = (path, *, dir_fd = None))]
     fn lstat(&self, py: Python<'_>, path: &Bound<'_, PyAny>, dir_fd: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         unsupported_unless_none("dir_fd", dir_fd)?;
-        match Self::path(path)? {
+        match fspath(path)? {
             Some(p) => self.stat_of(py, p, false),
             None => self.exec(py, "os.lstat", vec![path.clone()]),
         }
@@ -213,7 +208,7 @@ impl Core {
         let p = match path {
             None => FsPath::Str(".".into()),
             Some(obj) if obj.is_none() => FsPath::Str(".".into()),
-            Some(obj) => match Self::path(obj)? {
+            Some(obj) => match fspath(obj)? {
                 Some(p) => p,
                 None => return self.exec(py, "os.listdir", vec![obj.clone()]),
             },
@@ -229,7 +224,7 @@ impl Core {
         let p = match path {
             None => FsPath::Str(".".into()),
             Some(obj) if obj.is_none() => FsPath::Str(".".into()),
-            Some(obj) => match Self::path(obj)? {
+            Some(obj) => match fspath(obj)? {
                 Some(p) => p,
                 None => return slf.get().exec(py, "os.scandir", vec![obj.clone()]),
             },
@@ -247,7 +242,7 @@ impl Core {
     /// `(dirpath, dirnames, filenames)` tuples and exceptions (what
     /// `onerror` gets, or a `RecursionError` to raise), in CPython's order.
     fn walk(&self, py: Python<'_>, top: &Bound<'_, PyAny>, topdown: bool, followlinks: bool) -> PyResult<Py<PyAny>> {
-        let Some(top) = Self::path(top)? else {
+        let Some(top) = fspath(top)? else {
             // CPython's walk hands scandir's TypeError to onerror... as an
             // exception of its own: raise the protocol's.
             return self.exec(py, "os.walk", vec![top.clone()]);
@@ -286,8 +281,8 @@ impl Core {
     }
 
     /// `os.path.isdir(path)`.
-    fn isdir(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        self.predicate(py, "os.path.isdir", path, |os, p| os.path().isdir(p))
+    fn isdir(&self, py: Python<'_>, s: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.predicate(py, "os.path.isdir", s, |os, p| os.path().isdir(p))
     }
 
     /// `os.path.islink(path)`.
@@ -307,15 +302,15 @@ impl Core {
         dir_fd: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         unsupported_unless_none("dir_fd", dir_fd)?;
-        match Self::path(path)? {
+        match fspath(path)? {
             Some(p) => Ok(self.run(py, |os| os.open(p, flags, mode))?.into_pyobject(py)?.into_any().unbind()),
             None => self.exec(py, "os.open", vec![path.clone(), flags.into_pyobject(py)?.into_any()]),
         }
     }
 
-    /// `os.read(fd, n)`.
-    fn read<'py>(&self, py: Python<'py>, fd: i32, n: i64) -> PyResult<Bound<'py, PyBytes>> {
-        let data = self.run(py, |os| os.read(fd, n))?;
+    /// `os.read(fd, length)`.
+    fn read<'py>(&self, py: Python<'py>, fd: i32, length: i64) -> PyResult<Bound<'py, PyBytes>> {
+        let data = self.run(py, |os| os.read(fd, length))?;
         Ok(PyBytes::new(py, &data))
     }
 
@@ -389,7 +384,7 @@ impl Core {
         path: &Bound<'_, PyAny>,
         f: impl FnOnce(&mut Os, FsPath) -> osbox::Result<bool> + Send,
     ) -> PyResult<Py<PyAny>> {
-        match Self::path(path)? {
+        match fspath(path)? {
             Some(p) => {
                 let b = self.run(py, |os| f(os, p))?;
                 Ok(pyo3::types::PyBool::new(py, b).to_owned().into_any().unbind())

@@ -23,16 +23,6 @@ pyo3::create_exception!(
      limit (the call that hit the limit raised TimeoutError or MemoryError)."
 );
 
-/// A class of the standard library, imported once.
-fn stdlib<'py>(
-    py: Python<'py>,
-    cell: &'static PyOnceLock<Py<PyType>>,
-    module: &str,
-    name: &str,
-) -> PyResult<&'py Bound<'py, PyType>> {
-    cell.import(py, module, name)
-}
-
 /// The `OSError` subclass of an errno-carrying kind.
 fn os_error_class(py: Python<'_>, kind: ErrorKind) -> Option<Bound<'_, PyType>> {
     Some(match kind {
@@ -100,7 +90,7 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         ErrorKind::Recursion => simple(py.get_type::<PyRecursionError>()),
         ErrorKind::Key => Ok(PyErr::from_type(py.get_type::<PyKeyError>(), (literal(py, message)?,))),
         ErrorKind::ShutilError => {
-            let class = stdlib(py, &SHUTIL_ERROR, "shutil", "Error")?.clone();
+            let class = SHUTIL_ERROR.import(py, "shutil", "Error")?.clone();
             // copytree's list of (src, dst, why), or a sentence.
             let arg = if message.starts_with('[') {
                 literal(py, message)?
@@ -109,11 +99,11 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
             };
             Ok(PyErr::from_type(class, (arg,)))
         }
-        ErrorKind::SameFile => simple(stdlib(py, &SAME_FILE, "shutil", "SameFileError")?.clone()),
-        ErrorKind::SpecialFile => simple(stdlib(py, &SPECIAL_FILE, "shutil", "SpecialFileError")?.clone()),
+        ErrorKind::SameFile => simple(SAME_FILE.import(py, "shutil", "SameFileError")?.clone()),
+        ErrorKind::SpecialFile => simple(SPECIAL_FILE.import(py, "shutil", "SpecialFileError")?.clone()),
         ErrorKind::TimeoutExpired => {
             // "Command 'CMD' timed out after T seconds"
-            let class = stdlib(py, &TIMEOUT_EXPIRED, "subprocess", "TimeoutExpired")?.clone();
+            let class = TIMEOUT_EXPIRED.import(py, "subprocess", "TimeoutExpired")?.clone();
             let rest = message.strip_prefix("Command '").unwrap_or(message);
             let (cmd, secs) = rest.rsplit_once("' timed out after ").unwrap_or((rest, "0 seconds"));
             let secs: f64 = secs.trim_end_matches(" seconds").parse().unwrap_or(0.0);
@@ -121,7 +111,7 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         }
         // The package's subprocess functions check return codes themselves,
         // with the output at hand; this is for direct protocol calls.
-        ErrorKind::CalledProcess => simple(stdlib(py, &SUBPROCESS_ERROR, "subprocess", "SubprocessError")?.clone()),
+        ErrorKind::CalledProcess => simple(SUBPROCESS_ERROR.import(py, "subprocess", "SubprocessError")?.clone()),
         _ => Ok(SandboxError::new_err(message.to_string())),
     }
 }
