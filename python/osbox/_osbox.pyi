@@ -6,7 +6,7 @@ _Path = Union[str, bytes, Any]
 
 class SandboxError(Exception):
     """The sandbox can no longer run calls: it was closed, it trapped, or
-    it ended at its time or memory limit."""
+    it ended at its time limit."""
 
 class DirEntry:
     """``os.DirEntry`` of a sandbox's ``scandir``."""

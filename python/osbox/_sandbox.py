@@ -58,9 +58,9 @@ class Sandbox:
     grant); ``allow_run`` the programs ``subprocess`` and ``os.system`` may
     start (names on the host's ``PATH``, paths, or ``name=command.wasm``);
     ``timeout`` a wall-clock limit in seconds, past which the running call
-    raises ``TimeoutError``; ``memory`` a cap in MiB, past which the call
-    raises ``MemoryError``. After either, every call raises
-    ``osbox.SandboxError``.
+    raises ``TimeoutError`` and the sandbox ends (every later call raises
+    ``osbox.SandboxError``); ``memory`` a cap in MiB: a value the sandbox
+    cannot hold within it is ``MemoryError``, and the sandbox goes on.
 
     The sandbox is one instance with one current directory, environment and
     descriptor table, like a process: threads may share it, and calls from
@@ -143,7 +143,7 @@ class Sandbox:
 
     @property
     def alive(self) -> bool:
-        """False once closed, or ended by its time or memory limit or a trap."""
+        """False once closed, or ended by its time limit or a trap."""
         return self._core.ended() is None
 
     def close(self) -> None:

@@ -19,8 +19,8 @@ pyo3::create_exception!(
     osbox,
     SandboxError,
     pyo3::exceptions::PyException,
-    "The sandbox can no longer run calls: it was closed, it trapped, or it ended at its time or memory \
-     limit (the call that hit the limit raised TimeoutError or MemoryError)."
+    "The sandbox can no longer run calls: it was closed, it trapped, or it ended at its time limit (the \
+     call that reached the limit raised TimeoutError)."
 );
 
 /// The `OSError` subclass of an errno-carrying kind.

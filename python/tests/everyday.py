@@ -51,8 +51,7 @@ def deploy(root):
     os.symlink(os.path.relpath(release, root), current)
     return (
         sorted(os.listdir(release)),
-        # The mode itself is compared in the final trees: st_mode's
-        # permission bits are WASI's stand-ins (docs/deviations.md).
+        oct(os.stat(script).st_mode & 0o777),
         os.access(script, os.X_OK),
         os.access(os.path.join(release, "main.py"), os.X_OK),
         os.path.islink(current),

@@ -17,8 +17,8 @@ Case = Callable[[SimpleNamespace, str], Any]
 
 
 def st_fields(s: os.stat_result) -> tuple[Any, ...]:
-    # Permission bits, inode and device are WASI's stand-ins (deviations).
-    return (type(s).__name__, stat.S_IFMT(s.st_mode), s.st_size, s.st_mtime_ns, s.st_mtime, int(s[8]), len(s))
+    # Inode and device numbers are WASI's stand-ins (docs/deviations.md).
+    return (type(s).__name__, s.st_mode, s.st_size, s.st_mtime_ns, s.st_mtime, int(s[8]), len(s), s.st_nlink)
 
 
 CASES: dict[str, Case] = {
