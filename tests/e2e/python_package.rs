@@ -33,12 +33,23 @@ fn venv() -> PathBuf {
 fn the_python_package_installs_with_pip_and_passes_its_tests() {
     let python = venv();
     let installed = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
+        .args(["-m", "pip", "install", "--verbose", "--disable-pip-version-check", "--force-reinstall", "--no-deps"])
         .arg(repo().join("python"))
         .env("MATURIN_PEP517_ARGS", "--profile dev")
         .output()
         .unwrap();
-    assert!(installed.status.success(), "pip install ./python: {}", String::from_utf8_lossy(&installed.stderr));
+    let log = format!("{}{}", String::from_utf8_lossy(&installed.stdout), String::from_utf8_lossy(&installed.stderr));
+    assert!(installed.status.success(), "pip install ./python: {log}");
+    // The library and wasmtime come from this test run's build: were the
+    // package's dependency features to drift from the workspace's, maturin
+    // would compile a second variant of them (python/Cargo.toml says how
+    // the two are kept alike).
+    let again: Vec<&str> = log
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("Compiling osbox v") || l.starts_with("Compiling wasmtime v"))
+        .collect();
+    assert!(again.is_empty(), "maturin compiled the workspace's crates again: {again:?}");
 
     // From the tests' folder, so that `import osbox` is the installed
     // package and not the sources beside it.
