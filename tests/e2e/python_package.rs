@@ -40,16 +40,13 @@ fn the_python_package_installs_with_pip_and_passes_its_tests() {
         .unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&installed.stdout), String::from_utf8_lossy(&installed.stderr));
     assert!(installed.status.success(), "pip install ./python: {log}");
-    // The library and wasmtime come from this test run's build: were the
-    // package's dependency features to drift from the workspace's, maturin
-    // would compile a second variant of them (python/Cargo.toml says how
-    // the two are kept alike).
-    let again: Vec<&str> = log
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.starts_with("Compiling osbox v") || l.starts_with("Compiling wasmtime v"))
-        .collect();
-    assert!(again.is_empty(), "maturin compiled the workspace's crates again: {again:?}");
+    // wasmtime comes from this test run's build: were the package's
+    // dependency features to drift from the workspace's, maturin would
+    // compile a second variant of it (python/Cargo.toml says how the two
+    // are kept alike). The osbox library itself may be rebuilt when the
+    // outer build's CARGO_INCREMENTAL does not reach this one.
+    let again: Vec<&str> = log.lines().map(str::trim).filter(|l| l.starts_with("Compiling wasmtime v")).collect();
+    assert!(again.is_empty(), "maturin compiled wasmtime again: {again:?}");
 
     // From the tests' folder, so that `import osbox` is the installed
     // package and not the sources beside it.
