@@ -148,23 +148,32 @@ impl Os {
         options: WalkOptions,
         mut onerror: impl FnMut(Error),
     ) -> Result<Vec<WalkStep>> {
-        let top = p(top);
-        let items = self.invoke(|g, s| g.fs(s)?.call_walk(s, &top, options.topdown, options.followlinks))?;
         let mut steps = Vec::new();
-        for item in items {
+        for item in self.walk_items(top, options)? {
             match item {
-                WalkItem::Step(step) => steps.push(step.into()),
-                WalkItem::Error(e) => {
-                    let e = Error::from(e);
-                    // Not an OSError: CPython's walk raises it, past onerror.
-                    if e.kind() == ErrorKind::Recursion {
-                        return Err(e);
-                    }
-                    onerror(e)
-                }
+                Ok(step) => steps.push(step),
+                // Not an OSError: CPython's walk raises it, past onerror.
+                Err(e) if e.kind() == ErrorKind::Recursion => return Err(e),
+                Err(e) => onerror(e),
             }
         }
         Ok(steps)
+    }
+
+    /// `os.walk` as one sequence, in CPython's order: each step, and each
+    /// error where the walk met it (what `onerror` is called with, and a
+    /// `RecursionError` where CPython would raise one). For callers that
+    /// replay a walk lazily, as the Python package does.
+    pub fn walk_items(&mut self, top: impl Into<FsPath>, options: WalkOptions) -> Result<Vec<Result<WalkStep>>> {
+        let top = p(top);
+        let items = self.invoke(|g, s| g.fs(s)?.call_walk(s, &top, options.topdown, options.followlinks))?;
+        Ok(items
+            .into_iter()
+            .map(|item| match item {
+                WalkItem::Step(step) => Ok(step.into()),
+                WalkItem::Error(e) => Err(e.into()),
+            })
+            .collect())
     }
 
     // --- os: metadata ----------------------------------------------------

@@ -18,6 +18,7 @@ mod mcp;
 mod misuse;
 mod process;
 mod python;
+mod python_package;
 mod sandbox;
 mod sequences;
 mod standalone;
