@@ -223,7 +223,7 @@ fn parse_arg(s: &str) -> anyhow::Result<Value> {
     Ok(literal.unwrap_or_else(|| Value::String(s.to_string())))
 }
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Exec { file } => run_exec(&cli.sandbox, file),
         Command::Run { mut command } => {
@@ -246,7 +246,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::fs::write(&output, composed).with_context(|| format!("cannot write {}", output.display()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Mcp(args) => crate::mcp::run(&cli.sandbox, &args),
+        Command::Mcp(args) => crate::mcp::serve(&cli.sandbox, &args),
         Command::Guest { output, portable } => {
             std::fs::write(&output, guest_build(portable).bytes())
                 .with_context(|| format!("cannot write {}", output.display()))?;
@@ -357,9 +357,9 @@ fn run_exec(options: &SandboxOptions, file: Option<PathBuf>) -> anyhow::Result<E
     let outcome = match file.filter(|f| f.as_os_str() != "-") {
         Some(path) => {
             let f = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            exec::run(&mut os, BufReader::new(f), stdout)?
+            exec::serve(&mut os, BufReader::new(f), stdout)?
         }
-        None => exec::run(&mut os, io::stdin().lock(), stdout)?,
+        None => exec::serve(&mut os, io::stdin().lock(), stdout)?,
     };
     // When the instance died, the response of the call that ended it was the
     // last line and says why.

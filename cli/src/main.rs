@@ -17,7 +17,7 @@ fn main() -> ExitCode {
     // with 128 + the signal.
     signals::stop_on_signals();
     let args = commands::Cli::parse();
-    let outcome = commands::run(args);
+    let outcome = commands::dispatch(args);
     signals::exit_if_stopping();
     match outcome {
         Ok(code) => code,

@@ -57,7 +57,7 @@ fn loopback(addr: &str) -> anyhow::Result<SocketAddr> {
     Ok(parsed)
 }
 
-pub fn run(options: &SandboxOptions, args: &McpArgs) -> anyhow::Result<ExitCode> {
+pub fn serve(options: &SandboxOptions, args: &McpArgs) -> anyhow::Result<ExitCode> {
     let shared = Arc::new(Shared {
         runtime: osbox::Runtime::new()?,
         options: options.clone(),

@@ -116,7 +116,7 @@ fn bytes_well_formed(v: &Value) -> bool {
 /// the stream goes on. When a call ends the instance (a trap, the time
 /// limit, the memory cap), its response is the last line and the error
 /// comes back.
-pub fn run(os: &mut Os, mut input: impl BufRead, mut output: impl Write) -> io::Result<Option<Error>> {
+pub fn serve(os: &mut Os, mut input: impl BufRead, mut output: impl Write) -> io::Result<Option<Error>> {
     let mut line = Vec::new();
     loop {
         line.clear();

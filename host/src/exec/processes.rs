@@ -192,9 +192,9 @@ pub static CALLS: &[Def] = &[
             p.wait_for(os, timeout(a)?).map(Value::from)
         },
     },
-    Def { name: "subprocess.call", params: RUN_PARAMS, run: |os, a| run(os, a, Mode::Call) },
-    Def { name: "subprocess.check_call", params: RUN_PARAMS, run: |os, a| run(os, a, Mode::CheckCall) },
-    Def { name: "subprocess.check_output", params: RUN_PARAMS, run: |os, a| run(os, a, Mode::CheckOutput) },
+    Def { name: "subprocess.call", params: RUN_PARAMS, run: |os, a| subprocess_run(os, a, Mode::Call) },
+    Def { name: "subprocess.check_call", params: RUN_PARAMS, run: |os, a| subprocess_run(os, a, Mode::CheckCall) },
+    Def { name: "subprocess.check_output", params: RUN_PARAMS, run: |os, a| subprocess_run(os, a, Mode::CheckOutput) },
     Def {
         name: "subprocess.getoutput",
         params: &["cmd", "encoding", "errors"],
@@ -205,7 +205,7 @@ pub static CALLS: &[Def] = &[
         params: &["cmd", "encoding", "errors"],
         run: |os, a| getstatusoutput(os, a, true),
     },
-    Def { name: "subprocess.run", params: RUN_PARAMS, run: |os, a| run(os, a, Mode::Run) },
+    Def { name: "subprocess.run", params: RUN_PARAMS, run: |os, a| subprocess_run(os, a, Mode::Run) },
 ];
 
 /// The callable named `name`.
@@ -604,7 +604,7 @@ enum Mode {
 
 /// `subprocess.run`, `call`, `check_call` and `check_output`: their own
 /// arguments are checked here as CPython's Python code checks them.
-fn run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
+fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
     let raw = a.required("args")?.clone();
     let args = command(&raw)?;
     if mode == Mode::CheckOutput {
