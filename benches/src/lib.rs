@@ -170,27 +170,35 @@ pub fn measure(s: &Sizes, with_cli: bool) -> Report {
     let w = work.path();
     let mut rows: Vec<Row> = Vec::new();
 
-    // stat round trip
-    std::fs::write(w.join("stat-me"), b"x").unwrap();
+    // stat round trips, of a name at the top of the grant and of names
+    // nested 4 and 8 deep (the path's last component is the depth-th)
     let mut os = sandbox(&runtime, w);
     let per = |d: Duration, n: usize| d / n as u32;
-    let o = time(|| {
-        for _ in 0..s.stats {
-            os.stat("stat-me").unwrap();
-        }
-    });
-    let n = time(|| {
-        for _ in 0..s.stats {
-            std::fs::metadata(w.join("stat-me")).unwrap();
-        }
-    });
-    let p = python(w, "os.chdir(d)", &format!("for _ in range({}):\n    os.stat('stat-me')", s.stats));
-    rows.push(Row {
-        case: "stat round trip".into(),
-        osbox: per(o, s.stats),
-        native: Some(per(n, s.stats)),
-        cpython: p.map(|p| per(p, s.stats)),
-    });
+    for depth in [1, 4, 8] {
+        let rel: PathBuf = (1..depth).map(|i| format!("s{i}")).chain(["stat-me".to_string()]).collect();
+        let host = w.join(&rel);
+        std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+        std::fs::write(&host, b"x").unwrap();
+        let inside = Path::new("/b").join(&rel);
+        let inside = inside.to_str().unwrap();
+        let o = time(|| {
+            for _ in 0..s.stats {
+                os.stat(inside).unwrap();
+            }
+        });
+        let n = time(|| {
+            for _ in 0..s.stats {
+                std::fs::metadata(&host).unwrap();
+            }
+        });
+        let p = python(&host, "", &format!("for _ in range({}):\n    os.stat(d)", s.stats));
+        rows.push(Row {
+            case: format!("stat at depth {depth}"),
+            osbox: per(o, s.stats),
+            native: Some(per(n, s.stats)),
+            cpython: p.map(|p| per(p, s.stats)),
+        });
+    }
 
     // listdir and scandir of a big directory
     let big = w.join("big");

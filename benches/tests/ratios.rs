@@ -10,7 +10,7 @@
 /// scandir 2.9x, walk 2.5x native and 1.8x CPython, copytree 1.5x and 0.9x,
 /// rmtree 1.2x-1.4x, write 1.6x, read 9.5x.
 const LIMITS: [(&str, Option<f64>, Option<f64>); 9] = [
-    ("stat round trip", None, Some(8.0)),
+    ("stat at depth", None, Some(8.0)),
     ("listdir of", Some(5.0), None),
     ("scandir of", Some(8.0), None),
     ("walk of", Some(6.0), Some(4.5)),

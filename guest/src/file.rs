@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::error::{Fail, os_error};
+use crate::exports::osbox::os::direct::ReadResult;
 use crate::exports::osbox::os::file::{File, Guest, GuestFile};
 use crate::fs::{stat_loc, status_in};
 use crate::osbox::os::types::{ErrorCode, FileType, Fspath, OsError, StatResult};
@@ -241,6 +242,15 @@ impl OpenFile {
     }
 
     fn read_at(&self, n: u64, offset: u64) -> Result<Vec<u8>, Fail> {
+        match self.read_got(n, offset, false)? {
+            Got::Here(data) => Ok(data),
+            Got::Held(_) => unreachable!("a read is held only when asked to be"),
+        }
+    }
+
+    /// `read_at`, leaving the bytes with the host when `hold` and the host
+    /// can (the `direct` interface).
+    fn read_got(&self, n: u64, offset: u64, hold: bool) -> Result<Got, Fail> {
         if !self.readable {
             return Err(ErrorCode::BadDescriptor.into());
         }
@@ -248,11 +258,15 @@ impl OpenFile {
             return Err(ErrorCode::IsDirectory.into());
         }
         match &self.target {
-            Target::Stdio(_) => Ok(stdin_read(n)),
+            Target::Stdio(_) => Ok(Got::Here(stdin_read(n))),
             Target::Virtual => Err(ErrorCode::IsDirectory.into()),
             Target::File { desc, .. } => {
                 // In one host call where the osbox host is there.
-                match crate::host::read_at(desc, n, offset) {
+                let host = match hold {
+                    true => crate::host::read_at_held(desc, n, offset).map(Got::Held),
+                    false => crate::host::read_at(desc, n, offset).map(Got::Here),
+                };
+                match host {
                     Err(ErrorCode::NotImplemented) => {}
                     r => return r.map_err(Fail::Code),
                 }
@@ -266,7 +280,7 @@ impl OpenFile {
                         break;
                     }
                 }
-                Ok(out)
+                Ok(Got::Here(out))
             }
         }
     }
@@ -354,12 +368,60 @@ fn fstat(file: &OpenFile) -> Result<StatResult, Fail> {
     }
 }
 
+/// What a read got: the bytes, or how many of them the host holds for the
+/// caller of a `direct` call.
+enum Got {
+    Here(Vec<u8>),
+    Held(u64),
+}
+
+impl Got {
+    fn len(&self) -> u64 {
+        match self {
+            Got::Here(data) => data.len() as u64,
+            Got::Held(n) => *n,
+        }
+    }
+}
+
+impl From<Got> for ReadResult {
+    fn from(got: Got) -> ReadResult {
+        match got {
+            Got::Here(data) => ReadResult::Here(data),
+            Got::Held(n) => ReadResult::Held(n),
+        }
+    }
+}
+
 /// `os.read` on an open file.
 fn read_file(file: &Shared, n: u64) -> Result<Vec<u8>, OsError> {
+    match read_got(file, n, false)? {
+        Got::Here(data) => Ok(data),
+        Got::Held(_) => unreachable!("a read is held only when asked to be"),
+    }
+}
+
+/// `os.read`, leaving the bytes with the host when `hold` and it can.
+fn read_got(file: &Shared, n: u64, hold: bool) -> Result<Got, OsError> {
     let mut f = file.borrow_mut();
-    let data = f.read_at(n, f.offset).map_err(bare)?;
-    f.offset += data.len() as u64;
-    Ok(data)
+    let got = f.read_got(n, f.offset, hold).map_err(bare)?;
+    f.offset += got.len();
+    Ok(got)
+}
+
+impl crate::exports::osbox::os::direct::Guest for crate::Osbox {
+    fn read(fd: i32, n: i64) -> Result<ReadResult, OsError> {
+        let n = read_buffer(n)?;
+        read_got(&get(fd)?, n, true).map(ReadResult::from)
+    }
+
+    fn pread(fd: i32, n: i64, offset: i64) -> Result<ReadResult, OsError> {
+        let n = read_buffer(n)?;
+        let offset = nonneg(offset)?;
+        let file = get(fd)?;
+        let f = file.borrow();
+        f.read_got(n, offset, true).map(ReadResult::from).map_err(bare)
+    }
 }
 
 /// `os.write` on an open file.

@@ -31,6 +31,10 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
+    pub fn read_at_held(_fd: &Descriptor, _len: u64, _offset: u64) -> Result<u64, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
     pub fn copy_file(
         _src_dir: &Descriptor,
         _src: &str,

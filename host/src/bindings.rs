@@ -71,4 +71,4 @@ macro_rules! exports {
     };
 }
 
-exports!(path, fs, file, env, shutil, tempfile, system, time, platform, sys, subprocess);
+exports!(path, fs, file, env, shutil, tempfile, system, time, platform, sys, subprocess, direct);

@@ -5,6 +5,7 @@
 use wasmtime::Store;
 
 use crate::bindings;
+use crate::bindings::exports::osbox::os::direct::ReadResult;
 use crate::bindings::osbox::os::types::{Fspath, OsError, WalkItem};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
@@ -256,7 +257,7 @@ impl Os {
 
     /// `os.read(fd, n)`.
     pub fn read(&mut self, fd: i32, n: i64) -> Result<Vec<u8>> {
-        self.call(|g, s| g.file(s)?.call_read(s, fd, n))
+        self.direct_read(|g, s| g.direct(s)?.call_read(s, fd, n))
     }
 
     /// `os.write(fd, data)`: the number of bytes written.
@@ -266,7 +267,24 @@ impl Os {
 
     /// `os.pread(fd, n, offset)`.
     pub fn pread(&mut self, fd: i32, n: i64, offset: i64) -> Result<Vec<u8>> {
-        self.call(|g, s| g.file(s)?.call_pread(s, fd, n, offset))
+        self.direct_read(|g, s| g.direct(s)?.call_pread(s, fd, n, offset))
+    }
+
+    /// A read through `osbox:os/direct`: the bytes a file gave stay in the
+    /// host, taken here, so that they are copied once.
+    fn direct_read(
+        &mut self,
+        f: impl FnOnce(&bindings::Exports, &mut Store<State>) -> wasmtime::Result<std::result::Result<ReadResult, OsError>>,
+    ) -> Result<Vec<u8>> {
+        let got = self.call(f);
+        let held = std::mem::take(&mut self.store.data_mut().held);
+        match got? {
+            ReadResult::Held(n) => {
+                debug_assert_eq!(n, held.len() as u64);
+                Ok(held)
+            }
+            ReadResult::Here(data) => Ok(data),
+        }
     }
 
     /// `os.pwrite(fd, data, offset)`.

@@ -47,6 +47,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("interpreter/osbox_python/_posix.py", include_str!("../../interpreter/osbox_python/_posix.py")),
     ("interpreter/osbox_python/_stdlib.py", include_str!("../../interpreter/osbox_python/_stdlib.py")),
     ("interpreter/osbox_python/_subprocess.py", include_str!("../../interpreter/osbox_python/_subprocess.py")),
+    ("wit/direct.wit", include_str!("../../wit/direct.wit")),
     ("wit/env.wit", include_str!("../../wit/env.wit")),
     ("wit/file.wit", include_str!("../../wit/file.wit")),
     ("wit/fs.wit", include_str!("../../wit/fs.wit")),

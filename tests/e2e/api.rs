@@ -381,7 +381,7 @@ fn named_pipes_are_not_copied_they_are_special_files() {
 fn every_exported_function_has_its_python_name_in_exec() {
     fn module(iface: &str) -> &str {
         match iface {
-            "fs" | "file" | "env" | "system" => "os",
+            "fs" | "file" | "env" | "system" | "direct" => "os",
             "path" => "os.path",
             other => other,
         }

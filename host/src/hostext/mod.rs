@@ -79,6 +79,7 @@ pub(crate) struct HostView<'a> {
     table: &'a mut ResourceTable,
     deadline: Option<Instant>,
     stop: &'a Stop,
+    held: &'a mut Vec<u8>,
 }
 
 struct HasHost;
@@ -94,6 +95,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<SandboxState>) -> wasmtime::Resu
         table: &mut s.table,
         deadline: s.deadline,
         stop: &s.stop,
+        held: &mut s.held,
     })
 }
 
@@ -145,18 +147,27 @@ impl HostView<'_> {
     }
 }
 
+impl HostView<'_> {
+    /// The open file `fd` to read: opened for reading, as WASI's `read` asks.
+    fn readable(&self, fd: &Resource<Descriptor>) -> Result<&std::fs::File, ErrorCode> {
+        match self.table.get(fd) {
+            Ok(Descriptor::File(f)) if f.open_mode.contains(wasmtime_wasi::OpenMode::READ) => Ok(&f.file),
+            Ok(Descriptor::File(_)) => Err(ErrorCode::BadDescriptor),
+            Ok(Descriptor::Dir(_)) => Err(ErrorCode::IsDirectory),
+            Err(_) => Err(ErrorCode::BadDescriptor),
+        }
+    }
+}
+
 impl Host for HostView<'_> {
     fn read_at(&mut self, fd: Resource<Descriptor>, len: u64, offset: u64) -> Result<Vec<u8>, ErrorCode> {
-        let file = match self.table.get(&fd) {
-            Ok(Descriptor::File(f)) => f,
-            Ok(Descriptor::Dir(_)) => return Err(ErrorCode::IsDirectory),
-            Err(_) => return Err(ErrorCode::BadDescriptor),
-        };
-        // As WASI's read: the descriptor must have been opened for reading.
-        if !file.open_mode.contains(wasmtime_wasi::OpenMode::READ) {
-            return Err(ErrorCode::BadDescriptor);
-        }
-        fs::read_at(&file.file, len, offset)
+        fs::read_at(self.readable(&fd)?, len, offset)
+    }
+
+    fn read_at_held(&mut self, fd: Resource<Descriptor>, len: u64, offset: u64) -> Result<u64, ErrorCode> {
+        let data = fs::read_at(self.readable(&fd)?, len, offset)?;
+        *self.held = data;
+        Ok(self.held.len() as u64)
     }
 
     fn chmod(&mut self, dir: Resource<Descriptor>, path: String, mode: u32, follow: bool) -> Result<(), ErrorCode> {
