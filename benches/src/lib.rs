@@ -162,196 +162,216 @@ fn copy_native(src: &Path, dst: &Path) {
     }
 }
 
-/// Measures every case at sizes `s`; `with_cli` adds the CLI's start to
-/// first result (it builds the `osbox` binary of this profile).
-pub fn measure(s: &Sizes, with_cli: bool) -> Report {
+/// Measures every case at sizes `s`, or the cases whose names start with
+/// `only` (to profile one: `perf record osbox-bench --only 'stat at'`);
+/// `with_cli` adds the CLI's start to first result (it builds the `osbox`
+/// binary of this profile).
+pub fn measure(s: &Sizes, with_cli: bool, only: Option<&str>) -> Report {
+    let want = |case: &str| only.is_none_or(|o| case.starts_with(o) || o.starts_with(case));
     let runtime = Runtime::new().expect("runtime");
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let mut rows: Vec<Row> = Vec::new();
 
-    // stat round trips, of a name at the top of the grant and of names
-    // nested 4 and 8 deep (the path's last component is the depth-th)
     let mut os = sandbox(&runtime, w);
     let per = |d: Duration, n: usize| d / n as u32;
-    for depth in [1, 4, 8] {
-        let rel: PathBuf = (1..depth).map(|i| format!("s{i}")).chain(["stat-me".to_string()]).collect();
-        let host = w.join(&rel);
-        std::fs::create_dir_all(host.parent().unwrap()).unwrap();
-        std::fs::write(&host, b"x").unwrap();
-        let inside = Path::new("/b").join(&rel);
-        let inside = inside.to_str().unwrap();
-        let o = time(|| {
-            for _ in 0..s.stats {
-                os.stat(inside).unwrap();
+    let mut per_sandbox = 0;
+
+    if want("stat at depth") {
+        // stat round trips, of a name at the top of the grant and of names
+        // nested 4 and 8 deep (the path's last component is the depth-th)
+        for depth in [1, 4, 8].into_iter().filter(|d| want(&format!("stat at depth {d}"))) {
+            let rel: PathBuf = (1..depth).map(|i| format!("s{i}")).chain(["stat-me".to_string()]).collect();
+            let host = w.join(&rel);
+            std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+            std::fs::write(&host, b"x").unwrap();
+            let inside = Path::new("/b").join(&rel);
+            let inside = inside.to_str().unwrap();
+            let o = time(|| {
+                for _ in 0..s.stats {
+                    os.stat(inside).unwrap();
+                }
+            });
+            let n = time(|| {
+                for _ in 0..s.stats {
+                    std::fs::metadata(&host).unwrap();
+                }
+            });
+            let p = python(&host, "", &format!("for _ in range({}):\n    os.stat(d)", s.stats));
+            rows.push(Row {
+                case: format!("stat at depth {depth}"),
+                osbox: per(o, s.stats),
+                native: Some(per(n, s.stats)),
+                cpython: p.map(|p| per(p, s.stats)),
+            });
+        }
+    }
+
+    if want("listdir") || want("scandir") {
+        // listdir and scandir of a big directory
+        let big = w.join("big");
+        std::fs::create_dir(&big).unwrap();
+        for i in 0..s.entries {
+            std::fs::write(big.join(format!("e{i:06}")), b"").unwrap();
+        }
+        let o = time(|| assert_eq!(os.listdir("big").unwrap().len(), s.entries));
+        let n = time(|| assert_eq!(std::fs::read_dir(&big).unwrap().count(), s.entries));
+        let p = python(&big, "", "os.listdir(d)");
+        rows.push(Row { case: format!("listdir of {}", s.entries), osbox: o, native: Some(n), cpython: p });
+        let o = time(|| assert_eq!(os.scandir("big").unwrap().len(), s.entries));
+        let n = time(|| {
+            for e in std::fs::read_dir(&big).unwrap().flatten() {
+                let _ = e.file_type();
             }
+        });
+        let p = python(&big, "", "for e in os.scandir(d):\n    e.is_dir()");
+        rows.push(Row { case: format!("scandir of {}", s.entries), osbox: o, native: Some(n), cpython: p });
+    }
+
+    if want("walk of") {
+        // walk
+        for files in [s.walk_small, s.walk_large] {
+            let root = w.join(format!("walk{files}"));
+            tree(&root, files);
+            let name = format!("walk{files}");
+            let o = time(|| {
+                os.walk(name.as_str(), WalkOptions::default()).unwrap();
+            });
+            let n = time(|| {
+                walk_native(&root);
+            });
+            let p = python(&root, "", "for _ in os.walk(d):\n    pass");
+            rows.push(Row { case: format!("walk of {files} files"), osbox: o, native: Some(n), cpython: p });
+        }
+    }
+
+    if want("copytree") || want("rmtree") {
+        // copytree and rmtree
+        let src = w.join("src");
+        tree(&src, s.tree);
+        let mut i = 0;
+        let o = time(|| {
+            i += 1;
+            os.shutil().copytree("src", format!("o{i}"), &CopytreeOptions::default()).unwrap();
+        });
+        let mut j = 0;
+        let n = time(|| {
+            j += 1;
+            copy_native(&src, &w.join(format!("n{j}")));
+        });
+        let p = python(w, "os.chdir(d)\nk = [0]", "k[0] += 1\nshutil.copytree('src', f'p{k[0]}')");
+        rows.push(Row { case: format!("copytree of {} files", s.tree), osbox: o, native: Some(n), cpython: p });
+        let mut i = 0;
+        let o = time(|| {
+            i += 1;
+            os.shutil().rmtree(format!("o{i}"), false).unwrap();
+        });
+        let mut j = 0;
+        let n = time(|| {
+            j += 1;
+            std::fs::remove_dir_all(w.join(format!("n{j}"))).unwrap();
+        });
+        let p = python(w, "os.chdir(d)\nk = [0]", "k[0] += 1\nshutil.rmtree(f'p{k[0]}')");
+        rows.push(Row { case: format!("rmtree of {} files", s.tree), osbox: o, native: Some(n), cpython: p });
+    }
+
+    if want("write") || want("read") {
+        // sequential write and read
+        let size = s.file_mib << 20;
+        let chunk = vec![7u8; 1 << 20];
+        let o = time(|| {
+            let fd = os.open("big.bin", 0o1 | 0o100 | 0o1000, 0o644).unwrap();
+            for _ in 0..s.file_mib {
+                os.write(fd, &chunk).unwrap();
+            }
+            os.close(fd).unwrap();
         });
         let n = time(|| {
-            for _ in 0..s.stats {
-                std::fs::metadata(&host).unwrap();
+            use std::io::Write;
+            let mut f = std::fs::File::create(w.join("native.bin")).unwrap();
+            for _ in 0..s.file_mib {
+                f.write_all(&chunk).unwrap();
             }
         });
-        let p = python(&host, "", &format!("for _ in range({}):\n    os.stat(d)", s.stats));
-        rows.push(Row {
-            case: format!("stat at depth {depth}"),
-            osbox: per(o, s.stats),
-            native: Some(per(n, s.stats)),
-            cpython: p.map(|p| per(p, s.stats)),
-        });
-    }
-
-    // listdir and scandir of a big directory
-    let big = w.join("big");
-    std::fs::create_dir(&big).unwrap();
-    for i in 0..s.entries {
-        std::fs::write(big.join(format!("e{i:06}")), b"").unwrap();
-    }
-    let o = time(|| assert_eq!(os.listdir("big").unwrap().len(), s.entries));
-    let n = time(|| assert_eq!(std::fs::read_dir(&big).unwrap().count(), s.entries));
-    let p = python(&big, "", "os.listdir(d)");
-    rows.push(Row { case: format!("listdir of {}", s.entries), osbox: o, native: Some(n), cpython: p });
-    let o = time(|| assert_eq!(os.scandir("big").unwrap().len(), s.entries));
-    let n = time(|| {
-        for e in std::fs::read_dir(&big).unwrap().flatten() {
-            let _ = e.file_type();
-        }
-    });
-    let p = python(&big, "", "for e in os.scandir(d):\n    e.is_dir()");
-    rows.push(Row { case: format!("scandir of {}", s.entries), osbox: o, native: Some(n), cpython: p });
-
-    // walk
-    for files in [s.walk_small, s.walk_large] {
-        let root = w.join(format!("walk{files}"));
-        tree(&root, files);
-        let name = format!("walk{files}");
+        let p = python(
+            w,
+            "os.chdir(d)\nchunk = b'7' * (1 << 20)",
+            &format!(
+                "fd = os.open('py.bin', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\nfor _ in range({}):\n    os.write(fd, chunk)\nos.close(fd)",
+                s.file_mib
+            ),
+        );
+        rows.push(Row { case: format!("write {} MiB", s.file_mib), osbox: o, native: Some(n), cpython: p });
         let o = time(|| {
-            os.walk(name.as_str(), WalkOptions::default()).unwrap();
+            let fd = os.open("big.bin", 0, 0).unwrap();
+            let mut total = 0;
+            loop {
+                let b = os.read(fd, 1 << 20).unwrap();
+                if b.is_empty() {
+                    break;
+                }
+                total += b.len();
+            }
+            os.close(fd).unwrap();
+            assert_eq!(total, size);
         });
         let n = time(|| {
-            walk_native(&root);
+            use std::io::Read;
+            let mut f = std::fs::File::open(w.join("native.bin")).unwrap();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut total = 0;
+            loop {
+                let got = f.read(&mut buf).unwrap();
+                if got == 0 {
+                    break;
+                }
+                total += got;
+            }
+            assert_eq!(total, size);
         });
-        let p = python(&root, "", "for _ in os.walk(d):\n    pass");
-        rows.push(Row { case: format!("walk of {files} files"), osbox: o, native: Some(n), cpython: p });
+        let p = python(
+            w,
+            "os.chdir(d)",
+            "fd = os.open('py.bin', os.O_RDONLY)\nwhile os.read(fd, 1 << 20):\n    pass\nos.close(fd)",
+        );
+        rows.push(Row { case: format!("read {} MiB", s.file_mib), osbox: o, native: Some(n), cpython: p });
     }
 
-    // copytree and rmtree
-    let src = w.join("src");
-    tree(&src, s.tree);
-    let mut i = 0;
-    let o = time(|| {
-        i += 1;
-        os.shutil().copytree("src", format!("o{i}"), &CopytreeOptions::default()).unwrap();
-    });
-    let mut j = 0;
-    let n = time(|| {
-        j += 1;
-        copy_native(&src, &w.join(format!("n{j}")));
-    });
-    let p = python(w, "os.chdir(d)\nk = [0]", "k[0] += 1\nshutil.copytree('src', f'p{k[0]}')");
-    rows.push(Row { case: format!("copytree of {} files", s.tree), osbox: o, native: Some(n), cpython: p });
-    let mut i = 0;
-    let o = time(|| {
-        i += 1;
-        os.shutil().rmtree(format!("o{i}"), false).unwrap();
-    });
-    let mut j = 0;
-    let n = time(|| {
-        j += 1;
-        std::fs::remove_dir_all(w.join(format!("n{j}"))).unwrap();
-    });
-    let p = python(w, "os.chdir(d)\nk = [0]", "k[0] += 1\nshutil.rmtree(f'p{k[0]}')");
-    rows.push(Row { case: format!("rmtree of {} files", s.tree), osbox: o, native: Some(n), cpython: p });
-
-    // sequential write and read
-    let size = s.file_mib << 20;
-    let chunk = vec![7u8; 1 << 20];
-    let o = time(|| {
-        let fd = os.open("big.bin", 0o1 | 0o100 | 0o1000, 0o644).unwrap();
-        for _ in 0..s.file_mib {
-            os.write(fd, &chunk).unwrap();
-        }
-        os.close(fd).unwrap();
-    });
-    let n = time(|| {
-        use std::io::Write;
-        let mut f = std::fs::File::create(w.join("native.bin")).unwrap();
-        for _ in 0..s.file_mib {
-            f.write_all(&chunk).unwrap();
-        }
-    });
-    let p = python(
-        w,
-        "os.chdir(d)\nchunk = b'7' * (1 << 20)",
-        &format!(
-            "fd = os.open('py.bin', os.O_WRONLY | os.O_CREAT | os.O_TRUNC)\nfor _ in range({}):\n    os.write(fd, chunk)\nos.close(fd)",
-            s.file_mib
-        ),
-    );
-    rows.push(Row { case: format!("write {} MiB", s.file_mib), osbox: o, native: Some(n), cpython: p });
-    let o = time(|| {
-        let fd = os.open("big.bin", 0, 0).unwrap();
-        let mut total = 0;
-        loop {
-            let b = os.read(fd, 1 << 20).unwrap();
-            if b.is_empty() {
-                break;
+    if want("sandbox instantiation") {
+        // instantiation, memory per idle sandbox, CLI start
+        let sb = runtime.sandbox().dir(w, "/b").build().unwrap();
+        let o = time(|| {
+            for _ in 0..100 {
+                drop(sb.os().unwrap());
             }
-            total += b.len();
+        });
+        rows.push(Row { case: "sandbox instantiation".into(), osbox: o / 100, native: None, cpython: None });
+        let rss = || -> usize {
+            let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+            statm.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(0) * 4096
+        };
+        let before = rss();
+        let idle: Vec<Os> = (0..200).map(|_| sb.os().unwrap()).collect();
+        per_sandbox = (rss().saturating_sub(before)) / idle.len();
+        drop(idle);
+        let cli = if with_cli { build_cli() } else { None };
+        let o = cli.as_ref().map(|exe| {
+            time(|| {
+                let out = Command::new(exe).args(["call", "os.stat", "/"]).output().unwrap();
+                assert!(out.status.success());
+            })
+        });
+        let p = python(
+            w,
+            "import subprocess",
+            "subprocess.run(['python3', '-c', 'import os; os.stat(\"/\")'], check=True)",
+        );
+        if let Some(o) = o {
+            rows.push(Row { case: "CLI start to first result".into(), osbox: o, native: None, cpython: p });
         }
-        os.close(fd).unwrap();
-        assert_eq!(total, size);
-    });
-    let n = time(|| {
-        use std::io::Read;
-        let mut f = std::fs::File::open(w.join("native.bin")).unwrap();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut total = 0;
-        loop {
-            let got = f.read(&mut buf).unwrap();
-            if got == 0 {
-                break;
-            }
-            total += got;
+        if let Some(exe) = &cli {
+            rows.extend(python_rows(exe, w, s));
         }
-        assert_eq!(total, size);
-    });
-    let p = python(
-        w,
-        "os.chdir(d)",
-        "fd = os.open('py.bin', os.O_RDONLY)\nwhile os.read(fd, 1 << 20):\n    pass\nos.close(fd)",
-    );
-    rows.push(Row { case: format!("read {} MiB", s.file_mib), osbox: o, native: Some(n), cpython: p });
-
-    // instantiation, memory per idle sandbox, CLI start
-    let sb = runtime.sandbox().dir(w, "/b").build().unwrap();
-    let o = time(|| {
-        for _ in 0..100 {
-            drop(sb.os().unwrap());
-        }
-    });
-    rows.push(Row { case: "sandbox instantiation".into(), osbox: o / 100, native: None, cpython: None });
-    let rss = || -> usize {
-        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-        statm.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(0) * 4096
-    };
-    let before = rss();
-    let idle: Vec<Os> = (0..200).map(|_| sb.os().unwrap()).collect();
-    let per_sandbox = (rss().saturating_sub(before)) / idle.len();
-    drop(idle);
-    let cli = if with_cli { build_cli() } else { None };
-    let o = cli.as_ref().map(|exe| {
-        time(|| {
-            let out = Command::new(exe).args(["call", "os.stat", "/"]).output().unwrap();
-            assert!(out.status.success());
-        })
-    });
-    let p =
-        python(w, "import subprocess", "subprocess.run(['python3', '-c', 'import os; os.stat(\"/\")'], check=True)");
-    if let Some(o) = o {
-        rows.push(Row { case: "CLI start to first result".into(), osbox: o, native: None, cpython: p });
-    }
-    if let Some(exe) = &cli {
-        rows.extend(python_rows(exe, w, s));
     }
 
     Report { rows, per_idle_sandbox: per_sandbox }

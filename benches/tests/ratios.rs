@@ -23,7 +23,7 @@ const LIMITS: [(&str, Option<f64>, Option<f64>); 9] = [
 
 #[test]
 fn ratios_stay_under_their_limits() {
-    let report = osbox_bench::measure(&osbox_bench::Sizes::CHECK, false);
+    let report = osbox_bench::measure(&osbox_bench::Sizes::CHECK, false, None);
     osbox_bench::print(&report, "check");
     let mut over = Vec::new();
     for row in &report.rows {
