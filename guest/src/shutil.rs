@@ -120,6 +120,52 @@ fn open_source(src: &Fspath) -> Result<i32, OsError> {
     }
 }
 
+/// How long a temporary copy (see [`open_beside`]) must have gone unchanged
+/// before a copy into its directory takes it for what a copy killed midway
+/// left: a copy under way writes it continually.
+const STALE_NS: i64 = 3600 * 1_000_000_000;
+
+thread_local! {
+    /// The directories (device and inode) this instance has swept.
+    static SWEPT: std::cell::RefCell<std::collections::HashSet<(u64, u64)>> = Default::default();
+}
+
+/// Whether `name` is one of [`open_beside`]'s: `.NAME.osbox-` and 16
+/// lowercase hexadecimal digits.
+fn is_temporary_copy(name: &[u8]) -> bool {
+    let Some(cut) = name.len().checked_sub(16) else { return false };
+    let (head, hex) = name.split_at(cut);
+    name.starts_with(b".")
+        && head.len() > b"..osbox-".len()
+        && head.ends_with(b".osbox-")
+        && hex.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Removes from the directory `dst` goes in the temporary copies that
+/// copies killed midway left there (regular files named by
+/// [`open_beside`], unchanged for [`STALE_NS`]), once per directory and
+/// instance: where the host has no unnamed files, whoever copies next into
+/// a directory cleans up after those that were stopped.
+fn sweep_beside(dst: &Fspath) {
+    let (dir, _) = posixpath::split(dst.as_bytes());
+    let dir = dst.like(if dir.is_empty() { b".".to_vec() } else { dir });
+    let Ok(st) = <Osbox as Fs>::stat(dir.clone(), true) else { return };
+    if !SWEPT.with(|s| s.borrow_mut().insert((st.dev, st.ino))) {
+        return;
+    }
+    let Ok(names) = <Osbox as Fs>::listdir(Some(dir.clone())) else { return };
+    let now = crate::wasi::clocks::wall_clock::now();
+    let now = now.seconds as i64 * 1_000_000_000 + i64::from(now.nanoseconds);
+    for name in names.iter().filter(|n| is_temporary_copy(n.as_bytes())) {
+        let path = dir.like(posixpath::join(dir.as_bytes(), &[name.as_bytes()]));
+        let stale = <Osbox as Fs>::stat(path.clone(), false)
+            .is_ok_and(|st| stat::is(st.mode, FileType::RegularFile) && now - st.mtime_ns > STALE_NS);
+        if stale {
+            let _ = <Osbox as Fs>::remove(path);
+        }
+    }
+}
+
 /// A name beside `dst` for the new copy, created exclusively.
 fn open_beside(dst: &Fspath) -> Result<(i32, Fspath), OsError> {
     let (dir, base) = posixpath::split(dst.as_bytes());
@@ -168,6 +214,7 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
     if fast_copy(src, dst, CopyMetadata::None, sync) {
         return Ok(dst.clone());
     }
+    sweep_beside(dst);
     let fd_in = open_source(src)?;
     closing(fd_in, |fd_in| {
         let replacing = <Osbox as Fs>::stat(dst.clone(), false).is_ok_and(|s| stat::is(s.mode, FileType::RegularFile));

@@ -72,3 +72,55 @@ fn the_standalone_guest_runs_on_plain_wasi() {
     assert_eq!(copied, Val::Result(Ok(Some(Box::new(text("/w/g"))))));
     assert_eq!(std::fs::read(dir.path().join("g")).unwrap(), b"x");
 }
+
+/// Where the host has no unnamed files, a copy goes through a temporary
+/// name beside its destination; one killed midway leaves that file. The
+/// next copy into the directory removes such leftovers that have not
+/// changed for an hour, and nothing else.
+#[test]
+fn the_next_copy_into_a_directory_removes_what_a_killed_copy_left() {
+    let dir = tempdir();
+    let w = dir.path();
+    std::fs::write(w.join("f"), "x").unwrap();
+    let hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    let plant = |name: &str, old: bool| {
+        let f = std::fs::File::create(w.join(name)).unwrap();
+        if old {
+            f.set_modified(hours_ago).unwrap();
+        }
+    };
+    plant(".g.osbox-0123456789abcdef", true);
+    plant(".g.osbox-fedcba9876543210", false);
+    plant(".g.osbox-0123456789abcdeX", true);
+    plant(".g.osbox-0123456789ABCDEF", true);
+    plant("g.osbox-0123456789abcdef", true);
+    std::fs::create_dir(w.join(".d.osbox-0123456789abcdef")).unwrap();
+
+    let engine = Engine::default();
+    let component = Component::new(&engine, osbox::Guest::Portable.bytes()).unwrap();
+    let mut linker = Linker::<Plain>::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let mut wasi = WasiCtxBuilder::new();
+    wasi.preopened_dir(w, "/w", FsPerms::ReadWrite).unwrap();
+    let mut store = Store::new(&engine, Plain::new(wasi.build()));
+    let instance = linker.instantiate(&mut store, &component).unwrap();
+    let copy = func(&mut store, &instance, "osbox:os/shutil@0.1.0", "copyfile");
+    let copied = call(&mut store, copy, &[text("/w/f"), text("/w/g"), Val::Bool(true)]);
+    assert_eq!(copied, Val::Result(Ok(Some(Box::new(text("/w/g"))))));
+
+    let mut left: Vec<String> =
+        std::fs::read_dir(w).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".d.osbox-0123456789abcdef",
+            ".g.osbox-0123456789ABCDEF",
+            ".g.osbox-0123456789abcdeX",
+            ".g.osbox-fedcba9876543210",
+            "f",
+            "g",
+            "g.osbox-0123456789abcdef"
+        ]
+    );
+}
