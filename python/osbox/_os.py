@@ -20,6 +20,7 @@ import sys as _sys
 from collections.abc import Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
+from . import _subprocess
 from ._module import Module, via
 
 if TYPE_CHECKING:
@@ -249,9 +250,10 @@ class OsModule(Module):
     uname_result = _host_os.uname_result
     error = OSError
 
-    def __init__(self, core: Core, open_: Callable[..., Any]) -> None:
+    def __init__(self, core: Core, open_: Callable[..., Any], popen: type[_subprocess.Popen]) -> None:
         self._core = core
         self._open = open_
+        self._popen = popen
         self.path = OsPathModule(core)
         self.environ = Environ(core)
         for name in _OS_CONSTANTS:
@@ -504,6 +506,18 @@ class OsModule(Module):
     @via("os.system")
     def system(self, command: str) -> int:
         """Runs ``sh -c command`` (``sh`` must be granted); the wait status."""
+
+    def popen(self, cmd: str, mode: str = "r", buffering: int = -1) -> Any:
+        """Runs ``sh -c cmd`` (``sh`` must be granted) with a text pipe to
+        its standard output (``mode`` ``"r"``) or input (``"w"``); the
+        file's ``close()`` waits for it: ``None`` for exit 0, else the wait
+        status."""
+        return _subprocess.os_popen(self._popen, cmd, mode, buffering)
+
+    @via("os.kill")
+    def kill(self, pid: int, signal: int) -> None:
+        """Sends ``signal`` to a child of the sandbox (any other ``pid`` is
+        ``ProcessLookupError``)."""
 
     @via("os.getpid")
     def getpid(self) -> int:

@@ -39,7 +39,7 @@ def _names(names: Union[str, Iterable[Any]]) -> list[str]:
 class Sandbox:
     """Python's ``os`` (with ``os.path``, ``shutil``, ``tempfile``,
     ``subprocess``, ``open``, ``pathlib``, ``glob`` and the system parts of
-    ``time``, ``platform`` and ``sys``) in a WebAssembly sandbox that
+    ``time``, ``platform``, ``sys`` and ``signal``) in a WebAssembly sandbox that
     reaches only what it is granted::
 
         box = osbox.Sandbox(dirs={"./data": "/data"}, ro_dirs={"./shared": "/shared"},
@@ -55,7 +55,7 @@ class Sandbox:
     each mapped host path to the path the sandbox sees; ``env`` is the whole
     environment (plus ``inherit_env``, names whose host values pass
     through); ``cwd`` the initial current directory (default: the first
-    grant); ``allow_run`` the programs ``subprocess`` and ``os.system`` may
+    grant); ``allow_run`` the programs ``subprocess``, ``os.system`` and ``os.popen`` may
     start (names on the host's ``PATH``, paths, or ``name=command.wasm``);
     ``timeout`` a wall-clock limit in seconds, past which the running call
     raises ``TimeoutError`` and the sandbox ends (every later call raises
@@ -90,20 +90,22 @@ class Sandbox:
             memory_bytes,
         )
         core = self._core
+        #: ``subprocess``, for the programs in ``allow_run``.
+        self.subprocess = _subprocess.SubprocessModule(core)
         #: ``os``, with ``os.path`` and ``os.environ``.
-        self.os = _os.OsModule(core, self.open)
+        self.os = _os.OsModule(core, self.open, self.subprocess.Popen)
         #: ``shutil``.
         self.shutil = _shutil.ShutilModule(core)
         #: ``tempfile``.
         self.tempfile = _tempfile.TempfileModule(core, self.open)
-        #: ``subprocess``, for the programs in ``allow_run``.
-        self.subprocess = _subprocess.SubprocessModule(core)
         #: ``time``: the sandbox's clocks.
         self.time = _system.TimeModule(core)
         #: ``platform``.
         self.platform = _system.PlatformModule(core)
         #: ``sys``: ``platform``.
         self.sys = _system.SysModule(core)
+        #: ``signal``: the signal numbers.
+        self.signal = _system.SignalModule()
         #: ``fnmatch``: the standard library's (it touches no file).
         self.fnmatch: types.ModuleType = fnmatch
 

@@ -1,17 +1,20 @@
-"""``box.time``, ``box.platform`` and ``box.sys``: the parts of those
-modules osbox serves, answered by the sandbox (its clocks, the host's
-system information as the sandbox reports it)."""
+"""``box.time``, ``box.platform``, ``box.sys`` and ``box.signal``: the
+parts of those modules osbox serves, answered by the sandbox (its clocks,
+the host's system information as the sandbox reports it, the signal
+numbers its children take)."""
 
 # The bodies of the functions made by `via` are their docstrings.
 # mypy: disable-error-code="empty-body"
 
 from __future__ import annotations
 
+import enum
 import time as _host_time
 from collections import namedtuple
 from typing import TYPE_CHECKING, Any, Optional
 
 from ._module import Module, via
+from ._osbox import nsig, signals
 
 if TYPE_CHECKING:
     from ._osbox import Core
@@ -118,3 +121,30 @@ class SysModule(Module):
 
     def __init__(self, core: Core) -> None:
         self.platform: str = core.call("sys.platform")
+
+
+def _signals_enum() -> type[enum.IntEnum]:
+    """``signal.Signals`` with the sandbox's (Linux's) numbers, members
+    ordered as CPython orders them: by number, an alias after its member."""
+    table = sorted(signals(), key=lambda s: (s[1], s[0]))
+    return enum.IntEnum("Signals", table, module="signal")  # type: ignore[return-value]
+
+
+#: ``signal.Signals``: one class for every sandbox (the numbers are fixed).
+Signals = _signals_enum()
+
+
+class SignalModule(Module):
+    """``signal`` as far as a sandbox has it: ``Signals``, the ``SIG*``
+    constants (Linux's numbers, for ``Popen.send_signal`` and ``os.kill``)
+    and ``NSIG``. Handlers, ``alarm`` and the like are not there (nothing
+    signals a sandbox)."""
+
+    _name = "signal"
+
+    Signals = Signals
+    NSIG: int = nsig()
+
+    def __init__(self) -> None:
+        for name, member in Signals.__members__.items():
+            setattr(self, name, member)

@@ -13,6 +13,7 @@ use serde_json::Map;
 use crate::convert::{from_json, fspath, fspath_to_py, fspaths_to_py, stat_to_py, struct_time_to_py, to_json};
 use crate::direntry::DirEntry;
 use crate::errors::{SandboxError, to_pyerr};
+use crate::process::{self, Popen, PopenOptions};
 
 /// The runtime (engine and compiled guest) shared by every sandbox of the
 /// process.
@@ -32,7 +33,11 @@ pub struct Core {
 
 impl Core {
     /// Runs `f` on the instance with the GIL released.
-    fn run<T: Send>(&self, py: Python<'_>, f: impl FnOnce(&mut Os) -> osbox::Result<T> + Send) -> PyResult<T> {
+    pub(crate) fn run<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Os) -> osbox::Result<T> + Send,
+    ) -> PyResult<T> {
         let outcome = py.detach(|| {
             let mut os = self.os.lock().unwrap_or_else(PoisonError::into_inner);
             os.as_mut().map(f)
@@ -360,6 +365,13 @@ impl Core {
             }
             Err(_) => self.exec(py, "os.getenv", vec![key.clone()]),
         }
+    }
+
+    /// `subprocess.Popen(args, ...)`: starts a granted program. `args` is
+    /// the program and its arguments (with `shell`, the command line and
+    /// the shell's own arguments).
+    fn popen(slf: &Bound<'_, Self>, args: Vec<String>, options: &PopenOptions) -> PyResult<Popen> {
+        process::popen(slf, args, options)
     }
 
     /// `time.gmtime(secs=None)`.

@@ -24,9 +24,12 @@ mod convert;
 mod core;
 mod direntry;
 mod errors;
+mod process;
 
-/// The native half of osbox: `Core` (one sandbox), `DirEntry` and
-/// `SandboxError`. Use the `osbox` package, not this module.
+/// The native half of osbox: `Core` (one sandbox), `DirEntry`,
+/// `SandboxError`, and the processes (`PopenOptions`, `Popen`,
+/// `PopenStream`, the `signal` table). Use the `osbox` package, not this
+/// module.
 #[pymodule]
 mod _osbox {
     #[pymodule_export]
@@ -35,4 +38,6 @@ mod _osbox {
     use super::direntry::DirEntry;
     #[pymodule_export]
     use super::errors::SandboxError;
+    #[pymodule_export]
+    use super::process::{Popen, PopenOptions, PopenStream, nsig, signals};
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,12 +17,20 @@ import osbox
 
 
 def real_modules() -> SimpleNamespace:
-    return SimpleNamespace(os=os, shutil=shutil, tempfile=tempfile, subprocess=subprocess, open=open, Path=Path)
+    return SimpleNamespace(
+        os=os, shutil=shutil, tempfile=tempfile, subprocess=subprocess, signal=signal, open=open, Path=Path
+    )
 
 
 def box_modules(box: osbox.Sandbox) -> SimpleNamespace:
     return SimpleNamespace(
-        os=box.os, shutil=box.shutil, tempfile=box.tempfile, subprocess=box.subprocess, open=box.open, Path=box.Path
+        os=box.os,
+        shutil=box.shutil,
+        tempfile=box.tempfile,
+        subprocess=box.subprocess,
+        signal=box.signal,
+        open=box.open,
+        Path=box.Path,
     )
 
 
