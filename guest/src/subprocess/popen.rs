@@ -10,7 +10,7 @@ use std::rc::Rc;
 use crate::error::{Fail, exception, os_error, type_error, value_error};
 use crate::exports::osbox::os::subprocess::{Command, Data, PopenOptions, Redirect, Seconds};
 use crate::host::{self, Child, ChildStdio, Pipe as HostPipe};
-use crate::osbox::os::types::{ErrorCode, Exception, Fspath, OsError};
+use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
 use crate::posixpath;
 use crate::sandbox::{self, Loc};
 use crate::wasi::clocks::monotonic_clock;
@@ -84,7 +84,11 @@ fn start_error(code: ErrorCode, program: &str) -> OsError {
 pub fn start_dir(cwd: &Fspath) -> Result<(&'static Descriptor, String, String), Fail> {
     let guest = crate::fspath::wasi_str(&posixpath::abspath(cwd.checked()?, &sandbox::cwd()))?.to_string();
     match sandbox::resolve(cwd)? {
-        Loc::Real { mount, rel } => Ok((&mount.dir, rel, guest)),
+        // The child's chdir fails before its exec: the error names `cwd`.
+        Loc::Real { mount, rel } => match crate::fs::status_in(&mount.dir, &rel, true)?.type_ {
+            FileType::Directory => Ok((&mount.dir, rel, guest)),
+            _ => Err(ErrorCode::NotDirectory.into()),
+        },
         Loc::Virtual { .. } => Err(ErrorCode::NoEntry.into()),
     }
 }
