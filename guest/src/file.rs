@@ -409,19 +409,20 @@ fn read_got(file: &Shared, n: u64, hold: bool) -> Result<Got, OsError> {
     Ok(got)
 }
 
-impl crate::exports::osbox::os::direct::Guest for crate::Osbox {
-    fn read(fd: i32, n: i64) -> Result<ReadResult, OsError> {
-        let n = read_buffer(n)?;
-        read_got(&get(fd)?, n, true).map(ReadResult::from)
-    }
+/// `os.read` for the `direct` interface: the bytes a file gives stay with
+/// the host.
+pub(crate) fn read_direct(fd: i32, n: i64) -> Result<ReadResult, OsError> {
+    let n = read_buffer(n)?;
+    read_got(&get(fd)?, n, true).map(ReadResult::from)
+}
 
-    fn pread(fd: i32, n: i64, offset: i64) -> Result<ReadResult, OsError> {
-        let n = read_buffer(n)?;
-        let offset = nonneg(offset)?;
-        let file = get(fd)?;
-        let f = file.borrow();
-        f.read_got(n, offset, true).map(ReadResult::from).map_err(bare)
-    }
+/// `os.pread` for the `direct` interface.
+pub(crate) fn pread_direct(fd: i32, n: i64, offset: i64) -> Result<ReadResult, OsError> {
+    let n = read_buffer(n)?;
+    let offset = nonneg(offset)?;
+    let file = get(fd)?;
+    let f = file.borrow();
+    f.read_got(n, offset, true).map(ReadResult::from).map_err(bare)
 }
 
 /// `os.write` on an open file.

@@ -1,7 +1,9 @@
 //! `os` file-system functions: the current directory, listing, metadata,
 //! creating, removing and renaming.
 
+use crate::Osbox;
 use crate::error::{Fail, os_error};
+use crate::exports::osbox::os::direct::{ListdirResult, ScandirResult};
 use crate::exports::osbox::os::fs::Guest;
 use crate::fspath::like;
 use crate::host;
@@ -203,6 +205,36 @@ fn list(path: &Fspath, want_targets: bool, inodes: bool) -> Result<(Listing, Vec
         })
         .collect();
     Ok((listing, entries))
+}
+
+/// `os.listdir(path)` for the `direct` interface: a grant's directory is
+/// listed into the host's hands (`scan-dir-held`), the names never crossing.
+pub(crate) fn listdir_direct(path: Option<Fspath>) -> Result<ListdirResult, OsError> {
+    let path = path.unwrap_or_else(|| curdir(false));
+    match held_listing(&path, false)? {
+        true => Ok(ListdirResult::Held(path.is_bytes())),
+        false => <Osbox as Guest>::listdir(Some(path)).map(ListdirResult::Here),
+    }
+}
+
+/// `os.scandir(path)` for the `direct` interface.
+pub(crate) fn scandir_direct(path: Option<Fspath>) -> Result<ScandirResult, OsError> {
+    let path = path.unwrap_or_else(|| curdir(false));
+    match held_listing(&path, true)? {
+        true => Ok(ScandirResult::Held(path.like(posixpath::join(path.as_bytes(), &[b""])))),
+        false => scan(&path, true).map(ScandirResult::Here),
+    }
+}
+
+/// Lists `path` into the host's hands where it is a grant's directory and
+/// the osbox host is there; false where the listing is the guest's to make.
+fn held_listing(path: &Fspath, inodes: bool) -> Result<bool, OsError> {
+    let Loc::Real { mount, rel } = resolve(path).map_err(|f| f.on(path))? else { return Ok(false) };
+    match host::scan_dir_held(&mount.dir, &rel, inodes) {
+        Ok(_) => Ok(true),
+        Err(ErrorCode::NotImplemented) => Ok(false),
+        Err(code) => Err(Fail::Code(code).on(path)),
+    }
 }
 
 /// `os.scandir(path)` materialised; `inodes` false skips `inode()`, which

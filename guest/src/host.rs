@@ -23,6 +23,10 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
+    pub fn scan_dir_held(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<u32, ErrorCode> {
+        Err(ErrorCode::NotImplemented)
+    }
+
     pub fn stat(_dir: &Descriptor, _path: &str, _follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }

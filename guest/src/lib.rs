@@ -16,6 +16,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
+mod direct;
 mod env;
 mod error;
 pub mod file;

@@ -127,7 +127,7 @@ const STALE_NS: i64 = 3600 * 1_000_000_000;
 
 thread_local! {
     /// The directories (device and inode) this instance has swept.
-    static SWEPT: std::cell::RefCell<std::collections::HashSet<(u64, u64)>> = Default::default();
+    static SWEPT: std::cell::RefCell<std::collections::BTreeSet<(u64, u64)>> = Default::default();
 }
 
 /// Whether `name` is one of [`open_beside`]'s: `.NAME.osbox-` and 16

@@ -5,7 +5,7 @@
 use wasmtime::Store;
 
 use crate::bindings;
-use crate::bindings::exports::osbox::os::direct::ReadResult;
+use crate::bindings::exports::osbox::os::direct::{ListdirResult, ReadResult, ScandirResult};
 use crate::bindings::osbox::os::types::{Fspath, OsError, WalkItem};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
@@ -123,15 +123,31 @@ impl Os {
     /// `os.listdir(path)`: names in arbitrary order, in the flavour of `path`.
     pub fn listdir(&mut self, path: impl Into<FsPath>) -> Result<Vec<FsPath>> {
         let path = Some(p(path));
-        let names = self.call(|g, s| g.fs(s)?.call_listdir(s, path.as_ref()))?;
-        Ok(names.into_iter().map(FsPath::from).collect())
+        // Through `osbox:os/direct`: the names of a grant's directory come
+        // straight from the host's listing.
+        let got = self.call(|g, s| g.direct(s)?.call_listdir(s, path.as_ref()));
+        let held = std::mem::take(&mut self.store.data_mut().held.entries);
+        Ok(match got? {
+            ListdirResult::Held(bytes) => held
+                .into_iter()
+                .map(|e| if bytes { FsPath::Bytes(e.name.into_bytes()) } else { FsPath::Str(e.name) })
+                .collect(),
+            ListdirResult::Here(names) => names.into_iter().map(FsPath::from).collect(),
+        })
     }
 
     /// `os.scandir(path)`, all entries at once.
     pub fn scandir(&mut self, path: impl Into<FsPath>) -> Result<Vec<DirEntry>> {
         let path = Some(p(path));
-        let entries = self.call(|g, s| g.fs(s)?.call_scandir(s, path.as_ref()))?;
-        Ok(entries.into_iter().map(DirEntry::from).collect())
+        let got = self.call(|g, s| g.direct(s)?.call_scandir(s, path.as_ref()));
+        let held = std::mem::take(&mut self.store.data_mut().held.entries);
+        Ok(match got? {
+            ScandirResult::Held(prefix) => {
+                let prefix = FsPath::from(prefix);
+                held.into_iter().map(|e| DirEntry::held(&prefix, e)).collect()
+            }
+            ScandirResult::Here(entries) => entries.into_iter().map(DirEntry::from).collect(),
+        })
     }
 
     /// `os.walk(top, topdown, onerror=None, followlinks)`: the steps in
@@ -277,7 +293,7 @@ impl Os {
         f: impl FnOnce(&bindings::Exports, &mut Store<State>) -> wasmtime::Result<std::result::Result<ReadResult, OsError>>,
     ) -> Result<Vec<u8>> {
         let got = self.call(f);
-        let held = std::mem::take(&mut self.store.data_mut().held);
+        let held = std::mem::take(&mut self.store.data_mut().held.bytes);
         match got? {
             ReadResult::Held(n) => {
                 debug_assert_eq!(n, held.len() as u64);

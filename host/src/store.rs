@@ -26,9 +26,9 @@ pub(crate) struct State<X> {
     /// Set when the instance must end now (a command component run as a
     /// child that was killed).
     pub(crate) stop: Stop,
-    /// The bytes of the last read a host call kept for the host's own
-    /// caller (`osbox:os/direct`), taken when that call returns.
-    pub(crate) held: Vec<u8>,
+    /// What the last read or listing of a host call kept for the host's
+    /// own caller (`osbox:os/direct`), taken when that call returns.
+    pub(crate) held: crate::hostext::Held,
     pub(crate) ext: X,
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn new_store<X: Send + 'static>(
         memory: MemoryCap::new(setup.memory),
         deadline: setup.deadline,
         stop: setup.stop.clone(),
-        held: Vec::new(),
+        held: Default::default(),
         ext,
     };
     let mut store = Store::new(engine, state);

@@ -180,6 +180,27 @@ impl From<wit::DirEntry> for DirEntry {
     }
 }
 
+impl DirEntry {
+    /// An entry of a listing the host made (`osbox:os/direct`): its name
+    /// in the flavour of `prefix`, and its path `prefix` followed by it.
+    pub(crate) fn held(prefix: &FsPath, e: crate::bindings::osbox::os::host::ScanEntry) -> DirEntry {
+        let (name, path) = match prefix {
+            FsPath::Str(p) => (FsPath::Str(e.name.clone()), FsPath::Str(format!("{p}{}", e.name))),
+            FsPath::Bytes(p) => {
+                let path = [p.as_slice(), e.name.as_bytes()].concat();
+                (FsPath::Bytes(e.name.into_bytes()), FsPath::Bytes(path))
+            }
+        };
+        DirEntry {
+            name,
+            path,
+            file_type: e.type_.into(),
+            target_type: e.target_type.map(FileType::from),
+            inode: e.inode,
+        }
+    }
+}
+
 /// One `(dirpath, dirnames, filenames)` step of `os.walk`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalkStep {

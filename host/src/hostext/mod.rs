@@ -79,7 +79,15 @@ pub(crate) struct HostView<'a> {
     table: &'a mut ResourceTable,
     deadline: Option<Instant>,
     stop: &'a Stop,
-    held: &'a mut Vec<u8>,
+    held: &'a mut Held,
+}
+
+/// What a host call of `osbox:os/direct`'s reads and listings keeps for the
+/// host's caller: the bytes read, or the entries listed.
+#[derive(Default)]
+pub(crate) struct Held {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) entries: Vec<ScanEntry>,
 }
 
 struct HasHost;
@@ -165,9 +173,8 @@ impl Host for HostView<'_> {
     }
 
     fn read_at_held(&mut self, fd: Resource<Descriptor>, len: u64, offset: u64) -> Result<u64, ErrorCode> {
-        let data = fs::read_at(self.readable(&fd)?, len, offset)?;
-        *self.held = data;
-        Ok(self.held.len() as u64)
+        self.held.bytes = fs::read_at(self.readable(&fd)?, len, offset)?;
+        Ok(self.held.bytes.len() as u64)
     }
 
     fn chmod(&mut self, dir: Resource<Descriptor>, path: String, mode: u32, follow: bool) -> Result<(), ErrorCode> {
@@ -206,6 +213,11 @@ impl Host for HostView<'_> {
 
     fn scan_dir(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
         fs::scan_dir(&self.beneath(&dir)?, &path, inodes)
+    }
+
+    fn scan_dir_held(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<u32, ErrorCode> {
+        self.held.entries = fs::scan_dir(&self.beneath(&dir)?, &path, inodes)?;
+        Ok(u32::try_from(self.held.entries.len()).unwrap_or(u32::MAX))
     }
 
     fn progress(&mut self, operation: String, done: u64) {
