@@ -185,7 +185,10 @@ impl DirEntry {
     /// in the flavour of `prefix`, and its path `prefix` followed by it.
     pub(crate) fn held(prefix: &FsPath, e: crate::bindings::osbox::os::host::ScanEntry) -> DirEntry {
         let (name, path) = match prefix {
-            FsPath::Str(p) => (FsPath::Str(e.name.clone()), FsPath::Str(format!("{p}{}", e.name))),
+            FsPath::Str(p) => {
+                let path = FsPath::Str(format!("{p}{}", e.name));
+                (FsPath::Str(e.name), path)
+            }
             FsPath::Bytes(p) => {
                 let path = [p.as_slice(), e.name.as_bytes()].concat();
                 (FsPath::Bytes(e.name.into_bytes()), FsPath::Bytes(path))
