@@ -2,7 +2,7 @@
 //! host (its own callers take it there), each the same call as in `file`
 //! or `fs` up to where the data would cross.
 
-use crate::exports::osbox::os::direct::{Guest, ListdirResult, ReadResult, ScandirResult};
+use crate::exports::osbox::os::direct::{Guest, ListdirResult, ReadResult, ScandirResult, WalkResult};
 use crate::osbox::os::types::{Fspath, OsError};
 
 impl Guest for crate::Osbox {
@@ -12,6 +12,12 @@ impl Guest for crate::Osbox {
 
     fn scandir(path: Option<Fspath>) -> Result<ScandirResult, OsError> {
         crate::fs::scandir_direct(path)
+    }
+
+    fn walk(top: Fspath, topdown: bool, followlinks: bool) -> Vec<WalkResult> {
+        let mut out = Vec::new();
+        crate::fs::walk_into(&top, topdown, followlinks, true, &mut out);
+        out
     }
 
     fn read(fd: i32, n: i64) -> Result<ReadResult, OsError> {

@@ -3,7 +3,7 @@
 
 use crate::Osbox;
 use crate::error::{Fail, os_error};
-use crate::exports::osbox::os::direct::{ListdirResult, ScandirResult};
+use crate::exports::osbox::os::direct::{HeldStep, ListdirResult, ScandirResult, WalkResult};
 use crate::exports::osbox::os::fs::Guest;
 use crate::fspath::like;
 use crate::host;
@@ -211,28 +211,29 @@ fn list(path: &Fspath, want_targets: bool, inodes: bool) -> Result<(Listing, Vec
 /// listed into the host's hands (`scan-dir-held`), the names never crossing.
 pub(crate) fn listdir_direct(path: Option<Fspath>) -> Result<ListdirResult, OsError> {
     let path = path.unwrap_or_else(|| curdir(false));
-    match held_listing(&path, false)? {
-        true => Ok(ListdirResult::Held(path.is_bytes())),
-        false => <Osbox as Guest>::listdir(Some(path)).map(ListdirResult::Here),
+    match kept_listing(&path, false)? {
+        Some(_) => Ok(ListdirResult::Held(path.is_bytes())),
+        None => <Osbox as Guest>::listdir(Some(path)).map(ListdirResult::Here),
     }
 }
 
 /// `os.scandir(path)` for the `direct` interface.
 pub(crate) fn scandir_direct(path: Option<Fspath>) -> Result<ScandirResult, OsError> {
     let path = path.unwrap_or_else(|| curdir(false));
-    match held_listing(&path, true)? {
-        true => Ok(ScandirResult::Held(path.like(posixpath::join(path.as_bytes(), &[b""])))),
-        false => scan(&path, true).map(ScandirResult::Here),
+    match kept_listing(&path, true)? {
+        Some(_) => Ok(ScandirResult::Held(path.like(posixpath::join(path.as_bytes(), &[b""])))),
+        None => scan(&path, true).map(ScandirResult::Here),
     }
 }
 
 /// Lists `path` into the host's hands where it is a grant's directory and
-/// the osbox host is there; false where the listing is the guest's to make.
-fn held_listing(path: &Fspath, inodes: bool) -> Result<bool, OsError> {
-    let Loc::Real { mount, rel } = resolve(path).map_err(|f| f.on(path))? else { return Ok(false) };
-    match host::scan_dir_held(&mount.dir, &rel, inodes) {
-        Ok(_) => Ok(true),
-        Err(ErrorCode::NotImplemented) => Ok(false),
+/// the osbox host is there (`scan-dir-kept`): the listing's number and each
+/// entry's types. None where the listing is the guest's to make.
+fn kept_listing(path: &Fspath, inodes: bool) -> Result<Option<(u32, Vec<host::EntryTypes>)>, OsError> {
+    let Loc::Real { mount, rel } = resolve(path).map_err(|f| f.on(path))? else { return Ok(None) };
+    match host::scan_dir_kept(&mount.dir, &rel, inodes) {
+        Ok(kept) => Ok(Some(kept)),
+        Err(ErrorCode::NotImplemented) => Ok(None),
         Err(code) => Err(Fail::Code(code).on(path)),
     }
 }
@@ -264,44 +265,70 @@ fn curdir(like_bytes: bool) -> Fspath {
 /// One directory of `os.walk` and, recursively, those below it. False when
 /// the walk must end: CPython's walk raises `RecursionError` (not an
 /// `OSError` for `onerror`) past its recursion limit, and that error is the
-/// last item.
-fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, out: &mut Vec<WalkItem>) -> bool {
+/// last item. With `keep`, the names of a grant's directories stay in the
+/// host (`direct.walk`), and only those of the directories it descends
+/// into are asked for.
+pub(crate) fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, keep: bool, out: &mut Vec<WalkResult>) -> bool {
     let _depth = match crate::error::Depth::enter(1) {
         Ok(d) => d,
         Err(e) => {
-            out.push(WalkItem::Error(e));
+            out.push(WalkResult::Error(e));
             return false;
         }
     };
-    // Names and types only: walk needs no entry paths but its directories'.
-    let entries = match list(top, true, false) {
-        Ok((_, e)) => e,
+    let (step, descend) = match walk_step(top, followlinks, keep) {
+        Ok(s) => s,
         Err(e) => {
-            out.push(WalkItem::Error(e));
+            out.push(WalkResult::Error(e));
             return true;
         }
     };
-    let bytes = top.is_bytes();
-    let (mut dirnames, mut filenames, mut descend) = (Vec::new(), Vec::new(), Vec::new());
-    for (name, t, target, _) in entries {
-        let is_dir = t == FileType::Directory || target == Some(FileType::Directory);
-        if is_dir && (followlinks || t != FileType::SymbolicLink) {
-            descend.push(top.like(posixpath::join(top.as_bytes(), &[name.as_bytes()])));
-        }
-        let name = like(bytes, name.into_bytes());
-        if is_dir { dirnames.push(name) } else { filenames.push(name) }
-    }
-    let mut step = Some(WalkItem::Step(WalkStep { dirpath: top.clone(), dirnames, filenames }));
+    let mut step = Some(step);
     if topdown {
         out.extend(step.take());
     }
     for p in &descend {
-        if !walk_into(p, topdown, followlinks, out) {
+        if !walk_into(p, topdown, followlinks, keep, out) {
             return false;
         }
     }
     out.extend(step);
     true
+}
+
+/// One directory of a walk: its step, and the directories to descend into.
+fn walk_step(top: &Fspath, followlinks: bool, keep: bool) -> Result<(WalkResult, Vec<Fspath>), OsError> {
+    // Symbolic links to directories are among `dirnames`; walked into only
+    // with `followlinks`.
+    let classify = |t: FileType, target: Option<FileType>| {
+        let is_dir = t == FileType::Directory || target == Some(FileType::Directory);
+        (is_dir, is_dir && (followlinks || t != FileType::SymbolicLink))
+    };
+    let below = |name: &[u8]| top.like(posixpath::join(top.as_bytes(), &[name]));
+    if keep && let Some((listing, types)) = kept_listing(top, false)? {
+        let (mut dirnames, mut filenames, mut descend) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, t) in (0u32..).zip(types) {
+            let (is_dir, enter) = classify(t.type_, t.target_type);
+            if enter && let Some(name) = host::kept_name(listing, i) {
+                descend.push(below(name.as_bytes()));
+            }
+            if is_dir { dirnames.push(i) } else { filenames.push(i) }
+        }
+        return Ok((WalkResult::Held(HeldStep { dirpath: top.clone(), listing, dirnames, filenames }), descend));
+    }
+    // Names and types only: walk needs no entry paths but its directories'.
+    let (_, entries) = list(top, true, false)?;
+    let bytes = top.is_bytes();
+    let (mut dirnames, mut filenames, mut descend) = (Vec::new(), Vec::new(), Vec::new());
+    for (name, t, target, _) in entries {
+        let (is_dir, enter) = classify(t, target);
+        if enter {
+            descend.push(below(name.as_bytes()));
+        }
+        let name = like(bytes, name.into_bytes());
+        if is_dir { dirnames.push(name) } else { filenames.push(name) }
+    }
+    Ok((WalkResult::Here(WalkStep { dirpath: top.clone(), dirnames, filenames }), descend))
 }
 
 /// `os.mkdir` without the error's file name.
@@ -615,8 +642,15 @@ impl Guest for crate::Osbox {
 
     fn walk(top: Fspath, topdown: bool, followlinks: bool) -> Vec<WalkItem> {
         let mut out = Vec::new();
-        walk_into(&top, topdown, followlinks, &mut out);
-        out
+        walk_into(&top, topdown, followlinks, false, &mut out);
+        out.into_iter()
+            .filter_map(|item| match item {
+                WalkResult::Here(step) => Some(WalkItem::Step(step)),
+                WalkResult::Error(e) => Some(WalkItem::Error(e)),
+                // Only a walk that keeps its listings in the host has these.
+                WalkResult::Held(_) => None,
+            })
+            .collect()
     }
 
     fn stat(path: Fspath, follow_symlinks: bool) -> Result<StatResult, OsError> {

@@ -8,14 +8,14 @@
 pub use crate::osbox::os::host::*;
 
 #[cfg(feature = "standalone")]
-pub use crate::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
+pub use crate::osbox::os::host::{CopyMetadata, EntryTypes, FileStatus, ScanEntry};
 
 #[cfg(feature = "standalone")]
 pub use standalone::*;
 
 #[cfg(feature = "standalone")]
 mod standalone {
-    use crate::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
+    use crate::osbox::os::host::{CopyMetadata, EntryTypes, FileStatus, ScanEntry};
     use crate::osbox::os::types::{ErrorCode, StatvfsResult, UnameResult};
     use crate::wasi::filesystem::types::Descriptor;
 
@@ -23,8 +23,12 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn scan_dir_held(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<u32, ErrorCode> {
+    pub fn scan_dir_kept(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<(u32, Vec<EntryTypes>), ErrorCode> {
         Err(ErrorCode::NotImplemented)
+    }
+
+    pub fn kept_name(_listing: u32, _index: u32) -> Option<String> {
+        None
     }
 
     pub fn stat(_dir: &Descriptor, _path: &str, _follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {

@@ -5,8 +5,8 @@
 use wasmtime::Store;
 
 use crate::bindings;
-use crate::bindings::exports::osbox::os::direct::{ListdirResult, ReadResult, ScandirResult};
-use crate::bindings::osbox::os::types::{Fspath, OsError, WalkItem};
+use crate::bindings::exports::osbox::os::direct::{ListdirResult, ReadResult, ScandirResult, WalkResult};
+use crate::bindings::osbox::os::types::{Fspath, OsError};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
 use crate::hostext::SandboxState as State;
@@ -126,7 +126,7 @@ impl Os {
         // Through `osbox:os/direct`: the names of a grant's directory come
         // straight from the host's listing.
         let got = self.call(|g, s| g.direct(s)?.call_listdir(s, path.as_ref()));
-        let held = std::mem::take(&mut self.store.data_mut().held.entries);
+        let held = self.take_listings().into_iter().next().unwrap_or_default();
         Ok(match got? {
             ListdirResult::Held(bytes) => held
                 .into_iter()
@@ -136,11 +136,16 @@ impl Os {
         })
     }
 
+    /// The listings the last `direct` call kept in the host.
+    fn take_listings(&mut self) -> Vec<Vec<crate::bindings::osbox::os::host::ScanEntry>> {
+        std::mem::take(&mut self.store.data_mut().held.listings)
+    }
+
     /// `os.scandir(path)`, all entries at once.
     pub fn scandir(&mut self, path: impl Into<FsPath>) -> Result<Vec<DirEntry>> {
         let path = Some(p(path));
         let got = self.call(|g, s| g.direct(s)?.call_scandir(s, path.as_ref()));
-        let held = std::mem::take(&mut self.store.data_mut().held.entries);
+        let held = self.take_listings().into_iter().next().unwrap_or_default();
         Ok(match got? {
             ScandirResult::Held(prefix) => {
                 let prefix = FsPath::from(prefix);
@@ -183,12 +188,16 @@ impl Os {
     /// replay a walk lazily, as the Python package does.
     pub fn walk_items(&mut self, top: impl Into<FsPath>, options: WalkOptions) -> Result<Vec<Result<WalkStep>>> {
         let top = p(top);
-        let items = self.invoke(|g, s| g.fs(s)?.call_walk(s, &top, options.topdown, options.followlinks))?;
-        Ok(items
+        // Through `osbox:os/direct`: the names of a grant's directories come
+        // straight from the host's listings.
+        let items = self.invoke(|g, s| g.direct(s)?.call_walk(s, &top, options.topdown, options.followlinks));
+        let mut listings = self.take_listings();
+        Ok(items?
             .into_iter()
             .map(|item| match item {
-                WalkItem::Step(step) => Ok(step.into()),
-                WalkItem::Error(e) => Err(e.into()),
+                WalkResult::Held(step) => Ok(WalkStep::held(step, &mut listings)),
+                WalkResult::Here(step) => Ok(step.into()),
+                WalkResult::Error(e) => Err(e.into()),
             })
             .collect())
     }

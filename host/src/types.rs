@@ -215,6 +215,33 @@ pub struct WalkStep {
     pub filenames: Vec<FsPath>,
 }
 
+impl WalkStep {
+    /// A step whose names the host kept (`osbox:os/direct`): each taken
+    /// from its listing, in the flavour of `dirpath`.
+    pub(crate) fn held(
+        step: crate::bindings::exports::osbox::os::direct::HeldStep,
+        listings: &mut [Vec<crate::bindings::osbox::os::host::ScanEntry>],
+    ) -> WalkStep {
+        let dirpath = FsPath::from(step.dirpath);
+        let bytes = matches!(dirpath, FsPath::Bytes(_));
+        let mut names = |positions: Vec<u32>| -> Vec<FsPath> {
+            let listing = usize::try_from(step.listing).ok().and_then(|l| listings.get_mut(l));
+            let Some(listing) = listing else { return Vec::new() };
+            let mut out = Vec::with_capacity(positions.len());
+            for i in positions {
+                if let Some(e) = usize::try_from(i).ok().and_then(|i| listing.get_mut(i)) {
+                    let name = std::mem::take(&mut e.name);
+                    out.push(if bytes { FsPath::Bytes(name.into_bytes()) } else { FsPath::Str(name) });
+                }
+            }
+            out
+        };
+        let dirnames = names(step.dirnames);
+        let filenames = names(step.filenames);
+        WalkStep { dirpath, dirnames, filenames }
+    }
+}
+
 impl From<wit::WalkStep> for WalkStep {
     fn from(s: wit::WalkStep) -> Self {
         WalkStep {

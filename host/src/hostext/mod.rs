@@ -25,7 +25,7 @@ pub(crate) use children::{Children, CommandFailed, run_command};
 pub use pipes::PipeEnd;
 
 use crate::bindings::osbox::os::host::{
-    ChildStdio, CopyMetadata, FileStatus, Host, HostChild, HostPipe, ScanEntry, Spawned,
+    ChildStdio, CopyMetadata, EntryTypes, FileStatus, Host, HostChild, HostPipe, ScanEntry, Spawned,
 };
 use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult, UnameResult};
 use crate::limits::Stop;
@@ -87,7 +87,8 @@ pub(crate) struct HostView<'a> {
 #[derive(Default)]
 pub(crate) struct Held {
     pub(crate) bytes: Vec<u8>,
-    pub(crate) entries: Vec<ScanEntry>,
+    /// The listings, numbered by their place here.
+    pub(crate) listings: Vec<Vec<ScanEntry>>,
 }
 
 struct HasHost;
@@ -215,9 +216,22 @@ impl Host for HostView<'_> {
         fs::scan_dir(&self.beneath(&dir)?, &path, inodes)
     }
 
-    fn scan_dir_held(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<u32, ErrorCode> {
-        self.held.entries = fs::scan_dir(&self.beneath(&dir)?, &path, inodes)?;
-        Ok(u32::try_from(self.held.entries.len()).unwrap_or(u32::MAX))
+    fn scan_dir_kept(
+        &mut self,
+        dir: Resource<Descriptor>,
+        path: String,
+        inodes: bool,
+    ) -> Result<(u32, Vec<EntryTypes>), ErrorCode> {
+        let entries = fs::scan_dir(&self.beneath(&dir)?, &path, inodes)?;
+        let types = entries.iter().map(|e| EntryTypes { type_: e.type_, target_type: e.target_type }).collect();
+        let number = u32::try_from(self.held.listings.len()).map_err(|_| ErrorCode::Overflow)?;
+        self.held.listings.push(entries);
+        Ok((number, types))
+    }
+
+    fn kept_name(&mut self, listing: u32, index: u32) -> Option<String> {
+        let entries = self.held.listings.get(usize::try_from(listing).ok()?)?;
+        entries.get(usize::try_from(index).ok()?).map(|e| e.name.clone())
     }
 
     fn progress(&mut self, operation: String, done: u64) {
