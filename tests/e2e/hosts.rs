@@ -36,11 +36,23 @@ fn windows_osbox() -> &'static Path {
              gcc-mingw-w64-x86-64 (.ci/run installs both)"
         );
         let exe = target.join(WINDOWS).join("debug/osbox.exe");
-        // The first run makes Wine's prefix: once, before the tests run it
-        // side by side.
-        let started = wine().arg(&exe).arg("--version").output().unwrap_or_else(|e| {
+        // Wine's prefix, made once before the tests run Wine side by side,
+        // with the library Rust's standard library needs and Wine 8 lacks
+        // (tests/wine/bcryptprimitives.c).
+        let made = wine().args(["wineboot", "--init"]).status().unwrap_or_else(|e| {
             panic!("Wine runs the Windows build ({e}): apt-get install wine wine64 (.ci/run installs it)")
         });
+        assert!(made.success(), "wineboot --init failed");
+        let dll = wine_prefix().join("drive_c/windows/system32/bcryptprimitives.dll");
+        let built = Command::new("x86_64-w64-mingw32-gcc")
+            .args(["-shared", "-O2", "-o"])
+            .arg(&dll)
+            .arg(repo().join("tests/wine/bcryptprimitives.c"))
+            .arg("-ladvapi32")
+            .status()
+            .expect("mingw-w64's gcc runs");
+        assert!(built.success(), "building {} failed", dll.display());
+        let started = wine().arg(&exe).arg("--version").output().expect("wine runs");
         assert!(
             started.status.success(),
             "osbox.exe --version under Wine: {}",
@@ -50,10 +62,15 @@ fn windows_osbox() -> &'static Path {
     })
 }
 
-/// `wine` with a prefix of the tests' own and its diagnostics off.
+/// The tests' own Wine prefix.
+fn wine_prefix() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("wine")
+}
+
+/// `wine` in the tests' prefix, with its diagnostics off.
 fn wine() -> Command {
     let mut cmd = Command::new("wine");
-    cmd.env("WINEPREFIX", Path::new(env!("CARGO_TARGET_TMPDIR")).join("wine"))
+    cmd.env("WINEPREFIX", wine_prefix())
         .env("WINEDEBUG", "-all")
         .env_remove("DISPLAY")
         .env_remove("OSBOX_CACHE_DIR")
