@@ -549,19 +549,19 @@ fn rmtree_top(path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
             if !is_dir_mode(st.mode) {
                 return on.handle(Err(os_error(ErrorCode::NotDirectory, Some(path), None)));
             }
-            let opened;
-            let dir = if rel == "." {
-                &mount.dir
+            if rel == "." {
+                rmtree_fd(&mount.dir, mount, path, on)?;
             } else {
-                match mount.dir.open_at(PathFlags::empty(), &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
-                    Ok(d) => {
-                        opened = d;
-                        &opened
-                    }
+                let dir = match mount.dir.open_at(PathFlags::empty(), &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)
+                {
+                    Ok(d) => d,
                     Err(c) => return on.handle(Err(Fail::from(c).on(path))),
-                }
-            };
-            rmtree_fd(dir, mount, path, on)?;
+                };
+                rmtree_fd(&dir, mount, path, on)?;
+                // Closed before it is removed, as CPython does: Windows
+                // cannot remove a directory that is open.
+                drop(dir);
+            }
             on.handle(<Osbox as Fs>::rmdir(path.clone()))
         }
     }

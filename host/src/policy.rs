@@ -32,9 +32,27 @@ pub(crate) struct AllowedProgram {
     pub(crate) wasm: Option<wasmtime::component::Component>,
 }
 
+/// A file the host would run: one with an execute bit (on Windows, any
+/// file: Windows runs by name).
 fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    #[cfg(unix)]
+    let runs = |m: &std::fs::Metadata| {
+        use std::os::unix::fs::PermissionsExt;
+        m.permissions().mode() & 0o111 != 0
+    };
+    #[cfg(windows)]
+    let runs = |_: &std::fs::Metadata| true;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && runs(&m))
+}
+
+/// The files a name on `PATH` may be in `dir`: the name itself, and on
+/// Windows the name with each extension Windows runs by name.
+fn candidates(dir: &Path, name: &str) -> Vec<PathBuf> {
+    let mut files = vec![dir.join(name)];
+    if cfg!(windows) {
+        files.extend([".exe", ".com", ".bat", ".cmd"].map(|ext| dir.join(format!("{name}{ext}"))));
+    }
+    files
 }
 
 impl AllowedProgram {
@@ -54,7 +72,7 @@ impl AllowedProgram {
             Some(PathBuf::from(spec)).filter(|p| is_executable(p))
         } else {
             std::env::var_os("PATH")
-                .map(|path| std::env::split_paths(&path).map(|d| d.join(spec)).collect::<Vec<_>>())
+                .map(|path| std::env::split_paths(&path).flat_map(|d| candidates(&d, spec)).collect::<Vec<_>>())
                 .unwrap_or_default()
                 .into_iter()
                 .find(|p| is_executable(p))

@@ -139,7 +139,7 @@ fn interpreter(cache: Option<&Path>) -> wasmtime::Result<Vec<u8>> {
     // wait, then find the component built.
     std::fs::create_dir_all(&dir)?;
     let lock = std::fs::File::create(dir.join("python-build.lock"))?;
-    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)?;
+    lock.lock()?;
     if let Ok(bytes) = std::fs::read(&file) {
         return Ok(bytes);
     }

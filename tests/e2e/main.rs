@@ -12,6 +12,7 @@ mod files;
 mod fuzz;
 mod harness;
 mod hostile;
+mod hosts;
 mod limits;
 mod load;
 mod mcp;

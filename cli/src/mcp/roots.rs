@@ -3,7 +3,6 @@
 //! or below HOST be granted at the same place below GUEST (read-only with
 //! `--ro-roots`). Other roots are ignored.
 
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 use crate::commands::{Grant, split_grant};
@@ -51,7 +50,16 @@ fn path_of(uri: &str) -> Option<PathBuf> {
             i += 1;
         }
     }
-    Some(PathBuf::from(std::ffi::OsString::from_vec(out)))
+    #[cfg(unix)]
+    let path = <std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(out);
+    // `file:///C:/dir` is `C:/dir` on Windows.
+    #[cfg(windows)]
+    let path = {
+        let text = String::from_utf8(out).ok()?;
+        let drive = text.len() > 2 && text.as_bytes()[2] == b':';
+        std::ffi::OsString::from(if drive { &text[1..] } else { &text[..] })
+    };
+    Some(PathBuf::from(path))
 }
 
 /// The grant a root becomes under `rules`, if any allows it: the root's

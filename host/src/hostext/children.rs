@@ -4,14 +4,13 @@
 //! component runs on a thread of its own in a store made like every other
 //! (`store.rs`), over the same grants and under the same limits.
 //!
-//! Each native child leads a process group of its own, so that the
-//! sandbox ends the whole tree it started (a shell's background jobs
-//! included): at its time limit, when the instance ends, and when the host
-//! stops ([`interrupt`]). Signals the guest sends reach the child only, as
-//! `kill(2)` does.
+//! Each native child leads a tree of its own (a process group; a job
+//! object on Windows, see `native.rs`), so that the sandbox ends the whole
+//! tree it started (a shell's background jobs included): at its time
+//! limit, when the instance ends, and when the host stops ([`interrupt`]).
+//! Signals the guest sends reach the child only, as `kill(2)` does.
 
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
+use std::fs::File;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
@@ -20,7 +19,10 @@ use std::time::Instant;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-use super::pipes::{Bounds, PipeEnd, Waited, poll, until};
+use osbox_errno::signal::{SIGABRT, SIGKILL};
+
+use super::native::Native;
+use super::pipes::{Bounds, PipeEnd, Waited, pipe, stdout_dup, until};
 use super::{HostCtx, SandboxState};
 use crate::bindings::osbox::os::types::ErrorCode;
 use crate::limits::{Killed, Running, Stop, TimeLimit};
@@ -39,7 +41,7 @@ pub(crate) enum Io {
     /// (Standard error) where standard output goes.
     Stdout,
     /// A descriptor of the host's (a file, another child's pipe).
-    Fd(OwnedFd),
+    Fd(File),
 }
 
 /// How to start one child.
@@ -82,8 +84,8 @@ pub struct Process {
 }
 
 enum Kind {
-    /// A process of the host, leading its own process group.
-    Native { pidfd: OwnedFd },
+    /// A process of the host, leading a tree of its own.
+    Native(Native),
     /// A command component running on a thread.
     Command(Arc<CommandRun>),
 }
@@ -139,7 +141,7 @@ impl Children {
         if let Ok(mut r) = self.running.lock() {
             r.retain(|c| match &c.kind {
                 _ if c.status().is_none() => true,
-                Kind::Native { .. } => signal_group(c.pid, 0).is_ok(),
+                Kind::Native(native) => native.signal_tree(0).is_ok(),
                 Kind::Command(_) => false,
             });
         }
@@ -150,12 +152,12 @@ impl Children {
     pub(crate) fn end(&self) {
         for child in self.list() {
             match &child.kind {
-                Kind::Native { .. } => {
-                    let _ = signal_group(child.pid, libc::SIGKILL);
+                Kind::Native(native) => {
+                    let _ = native.signal_tree(SIGKILL);
                     let _ = child.reap(true);
                 }
                 Kind::Command(run) => {
-                    run.stop.set(libc::SIGKILL);
+                    run.stop.set(SIGKILL);
                     run.children.end();
                 }
             }
@@ -175,10 +177,10 @@ impl Children {
         }
         let group = pid.checked_neg().filter(|g| *g > 0);
         match list.iter().find(|c| Some(c.pid) == group) {
-            Some(child) if matches!(child.kind, Kind::Native { .. }) => {
-                signal_group(child.pid, signal).map_err(|e| super::code(&e))
-            }
-            Some(child) => child.send_signal(signal),
+            Some(child) => match &child.kind {
+                Kind::Native(native) => native.signal_tree(signal).map_err(|e| super::code(&e)),
+                Kind::Command(_) => child.send_signal(signal),
+            },
             None => Err(ErrorCode::NoSuchProcess),
         }
     }
@@ -188,13 +190,6 @@ impl Drop for Children {
     fn drop(&mut self) {
         self.end();
     }
-}
-
-/// `kill(-pgid, signal)`.
-fn signal_group(pgid: i32, signal: i32) -> std::io::Result<()> {
-    // SAFETY: kill has no memory effects; the group is one this sandbox
-    // started and still knows to hold its processes.
-    if unsafe { libc::kill(-pgid, signal) } == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
 }
 
 /// Ends the process trees of every sandbox of this process: for a host
@@ -236,24 +231,7 @@ impl Process {
             return Some(rc);
         }
         let rc = match &self.kind {
-            Kind::Native { pidfd } => {
-                use rustix::process::{WaitId, WaitIdOptions, waitid};
-                let mut options = WaitIdOptions::EXITED;
-                if !block {
-                    options |= WaitIdOptions::NOHANG;
-                }
-                loop {
-                    match waitid(WaitId::PidFd(pidfd.as_fd()), options) {
-                        Ok(Some(st)) => {
-                            break st.exit_status().or_else(|| st.terminating_signal().map(|s| -s));
-                        }
-                        Ok(None) => break None,
-                        Err(rustix::io::Errno::INTR) => continue,
-                        // Waited for elsewhere: nothing more to learn.
-                        Err(_) => break Some(0),
-                    }
-                }
-            }
+            Kind::Native(native) => native.reap(block),
             Kind::Command(run) => run.done.lock().ok().and_then(|d| *d),
         };
         if let (Some(rc), Ok(mut s)) = (rc, self.status.lock()) {
@@ -272,10 +250,7 @@ impl Process {
             return Ok(Ok(Some(rc)));
         }
         let waited = match &self.kind {
-            Kind::Native { pidfd } => {
-                let pidfd = std::fs::File::from(pidfd.try_clone()?);
-                bounds.wait(until(timeout_ns), |slice| Ok(poll(&[(&pidfd, libc::POLLIN)], slice)?[0]))?
-            }
+            Kind::Native(native) => bounds.wait(until(timeout_ns), |slice| native.wait(slice))?,
             Kind::Command(run) => bounds.wait(until(timeout_ns), |slice| {
                 let done = run.done.lock().map_err(|_| std::io::Error::other("poisoned"))?;
                 if done.is_some() {
@@ -303,14 +278,7 @@ impl Process {
             return Ok(());
         }
         match &self.kind {
-            Kind::Native { pidfd } => {
-                // SAFETY: pidfd_send_signal reads only its arguments; the
-                // pidfd names this very child, whatever became of its pid.
-                let r = unsafe {
-                    libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), signal, std::ptr::null::<u8>(), 0)
-                };
-                if r == 0 { Ok(()) } else { Err(super::code(&std::io::Error::last_os_error())) }
-            }
+            Kind::Native(native) => native.signal(signal).map_err(|e| super::code(&e)),
             Kind::Command(run) => {
                 // A component cannot handle signals: those whose default
                 // action ends a process end it; the others do nothing.
@@ -327,23 +295,22 @@ impl Process {
 /// pipes.
 fn native_stdio(stdio: [Io; 3], inherit: bool) -> Result<([Stdio; 3], [Option<PipeEnd>; 3]), ErrorCode> {
     let io = |e: std::io::Error| super::code(&e);
-    let mut sides: [Option<OwnedFd>; 3] = [None, None, None];
+    let mut sides: [Option<File>; 3] = [None, None, None];
     let mut inherits = [false; 3];
     let mut ends: [Option<PipeEnd>; 3] = [None, None, None];
     for (n, s) in stdio.into_iter().enumerate() {
         inherits[n] = inherit && matches!(s, Io::Inherit);
         sides[n] = match s {
             Io::Pipe => {
-                let (r, w) = std::io::pipe().map_err(io)?;
-                let (child, ours): (OwnedFd, OwnedFd) =
-                    if n == 0 { (r.into(), w.into()) } else { (w.into(), r.into()) };
+                let (r, w) = pipe().map_err(io)?;
+                let (child, ours) = if n == 0 { (r, w) } else { (w, r) };
                 ends[n] = Some(PipeEnd::new(ours, n == 0));
                 Some(child)
             }
             Io::Fd(fd) => Some(fd),
             Io::Stdout if n == 2 => match &sides[1] {
                 Some(fd) => Some(fd.try_clone().map_err(io)?),
-                None if inherits[1] => Some(std::io::stdout().as_fd().try_clone_to_owned().map_err(io)?),
+                None if inherits[1] => Some(stdout_dup().map_err(io)?),
                 None => None,
             },
             _ => None,
@@ -365,50 +332,19 @@ pub(super) fn spawn_native(
     children: &Children,
 ) -> Result<Started, ErrorCode> {
     let mut cmd = Command::new(&program.path);
-    cmd.arg0(&s.argv[0]).args(&s.argv[1..]).env_clear().envs(s.env.iter().map(|(k, v)| (k, v)));
-    cmd.process_group(0);
-    // The child starts in the directory the guest resolved, entered through
-    // the descriptor opened beneath its grant, never by a host path.
-    let cwd = s.cwd.as_raw_fd();
-    // SAFETY: fchdir, sigemptyset, sigprocmask and signal are
-    // async-signal-safe and touch only the child's own state; `cwd` stays
-    // open in the parent until the child has started.
-    unsafe {
-        cmd.pre_exec(move || {
-            rustix::process::fchdir(std::os::fd::BorrowedFd::borrow_raw(cwd))?;
-            // The child starts with no signal blocked or ignored that its
-            // host blocks or ignores (the osbox command blocks SIGINT,
-            // SIGTERM and SIGHUP in every thread; Rust ignores SIGPIPE), as
-            // CPython's `restore_signals` does.
-            let mut none: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut none);
-            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-            Ok(())
-        });
-    }
+    // Windows has no `argv[0]` apart from the program.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::arg0(&mut cmd, &s.argv[0]);
+    cmd.args(&s.argv[1..]).env_clear().envs(s.env.iter().map(|(k, v)| (k, v)));
     let (stdio, pipes) = native_stdio(s.stdio, inherit)?;
     let [stdin, stdout, stderr] = stdio;
     cmd.stdin(stdin).stdout(stdout).stderr(stderr);
-    let spawned = cmd.spawn().map_err(|e| match e.kind() {
+    let native = Native::spawn(cmd, &s.cwd).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => ErrorCode::NoEntry,
         std::io::ErrorKind::PermissionDenied => ErrorCode::Access,
         _ => super::code(&e),
     })?;
-    // The child ends of the pipes close here with `cmd`, or a reader would
-    // never see the end.
-    drop(cmd);
-    let pid = spawned.id() as i32;
-    let pidfd = rustix::process::Pid::from_raw(pid)
-        .ok_or(ErrorCode::Io)
-        .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).map_err(|_| ErrorCode::Io))
-        .inspect_err(|_| {
-            let _ = signal_group(pid, libc::SIGKILL);
-        })?;
-    // `spawned` is not waited for through std: the pidfd reaps it.
-    drop(spawned);
-    let child = Arc::new(Process { pid, kind: Kind::Native { pidfd }, status: Mutex::new(None) });
+    let child = Arc::new(Process { pid: native.pid(), kind: Kind::Native(native), status: Mutex::new(None) });
     children.add(child.clone());
     Ok(Started { child, pipes })
 }
@@ -457,21 +393,20 @@ fn command_stdio(
     use super::pipes::ChildStream;
     let io = |e: std::io::Error| super::code(&e);
     let mut ends: [Option<PipeEnd>; 3] = [None, None, None];
-    let mut stdout_side: Option<OwnedFd> = None;
+    let mut stdout_side: Option<File> = None;
     let mut stdout_inherits = false;
     for (n, s) in stdio.into_iter().enumerate() {
         let side = match s {
             Io::Pipe => {
-                let (r, w) = std::io::pipe().map_err(io)?;
-                let (child, ours): (OwnedFd, OwnedFd) =
-                    if n == 0 { (r.into(), w.into()) } else { (w.into(), r.into()) };
+                let (r, w) = pipe().map_err(io)?;
+                let (child, ours) = if n == 0 { (r, w) } else { (w, r) };
                 ends[n] = Some(PipeEnd::new(ours, n == 0));
                 Some(child)
             }
             Io::Fd(fd) => Some(fd),
             Io::Stdout if n == 2 => match &stdout_side {
                 Some(fd) => Some(fd.try_clone().map_err(io)?),
-                None if stdout_inherits => Some(std::io::stdout().as_fd().try_clone_to_owned().map_err(io)?),
+                None if stdout_inherits => Some(stdout_dup().map_err(io)?),
                 None => None,
             },
             Io::Inherit if inherit => {
@@ -540,11 +475,11 @@ pub(super) fn spawn_command(
                     if let Some(Killed(signal)) = e.downcast_ref::<Killed>() {
                         -signal
                     } else if e.downcast_ref::<TimeLimit>().is_some() {
-                        -libc::SIGKILL
+                        -SIGKILL
                     } else {
                         // A trap is the child's crash: a failed exit, as a
                         // native program's abort would be.
-                        -libc::SIGABRT
+                        -SIGABRT
                     }
                 }
             };

@@ -7,7 +7,7 @@ use std::io;
 use std::path::Path;
 use std::time::SystemTime;
 
-use cap_primitives::fs::{FollowSymlinks, Metadata, MetadataExt, OpenOptions, OpenOptionsExt, PermissionsExt};
+use cap_primitives::fs::{FollowSymlinks, Metadata, OpenOptions};
 
 use super::{Beneath, code};
 use crate::bindings::osbox::os::host::{CopyMetadata, FileStatus, ScanEntry};
@@ -15,6 +15,7 @@ use crate::bindings::osbox::os::types::{ErrorCode, FileType, StatvfsResult};
 
 /// A cap-primitives file type as WIT's: the one mapping.
 fn file_type(t: cap_primitives::fs::FileType) -> FileType {
+    #[cfg(unix)]
     use cap_primitives::fs::FileTypeExt;
     if t.is_symlink() {
         FileType::SymbolicLink
@@ -22,15 +23,17 @@ fn file_type(t: cap_primitives::fs::FileType) -> FileType {
         FileType::Directory
     } else if t.is_file() {
         FileType::RegularFile
-    } else if t.is_char_device() {
-        FileType::CharacterDevice
-    } else if t.is_block_device() {
-        FileType::BlockDevice
-    } else if t.is_fifo() {
-        FileType::Fifo
-    } else if t.is_socket() {
-        FileType::Socket
     } else {
+        #[cfg(unix)]
+        if t.is_char_device() {
+            return FileType::CharacterDevice;
+        } else if t.is_block_device() {
+            return FileType::BlockDevice;
+        } else if t.is_fifo() {
+            return FileType::Fifo;
+        } else if t.is_socket() {
+            return FileType::Socket;
+        }
         FileType::Unknown
     }
 }
@@ -45,11 +48,56 @@ fn metadata_hash(dev: u64, ino: u64) -> u64 {
     h.finish()
 }
 
+/// A file's identity `(dev, ino)`, its permission bits and its link count.
+#[cfg(unix)]
+fn identity(meta: &Metadata) -> ((u64, u64), u32, u64) {
+    use cap_primitives::fs::MetadataExt;
+    ((meta.dev(), meta.ino()), meta.mode() & 0o7777, meta.nlink())
+}
+
+/// A file's identity (the volume's serial number and the file's index, as
+/// wasmtime-wasi takes them), its permission bits as CPython on Windows
+/// makes them from the read-only attribute (`0o444` or `0o666`, with
+/// `0o111` for a directory), and its link count. `meta` must come from an
+/// open handle ([`Metadata::from_file`]), which has them all.
+#[cfg(windows)]
+fn identity(meta: &Metadata) -> ((u64, u64), u32, u64) {
+    use cap_primitives::fs::_WindowsByHandle;
+    let dev = meta.volume_serial_number().map_or(0, u64::from);
+    let mut mode = if meta.permissions().readonly() { 0o444 } else { 0o666 };
+    if meta.is_dir() {
+        mode |= 0o111;
+    }
+    ((dev, meta.file_index().unwrap_or(0)), mode, meta.number_of_links().map_or(1, u64::from))
+}
+
+/// The status of `path` beneath `dir`, without or with following a final
+/// link. On Windows from a handle opened for no access, as wasmtime-wasi
+/// does it, which has the file's identity and link count.
+#[cfg(unix)]
+fn stat_at(dir: &File, path: &str, follow: FollowSymlinks) -> io::Result<Metadata> {
+    cap_primitives::fs::stat(dir, Path::new(path), follow)
+}
+
+#[cfg(windows)]
+fn stat_at(dir: &File, path: &str, follow: FollowSymlinks) -> io::Result<Metadata> {
+    use cap_primitives::fs::OpenOptionsExt;
+    use windows_sys::Win32::Storage::FileSystem::{FILE_FLAG_BACKUP_SEMANTICS, FILE_FLAG_OPEN_REPARSE_POINT};
+    let mut options = OpenOptions::new();
+    options.access_mode(0);
+    options.custom_flags(match follow {
+        FollowSymlinks::Yes => FILE_FLAG_BACKUP_SEMANTICS,
+        FollowSymlinks::No => FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT,
+    });
+    Metadata::from_file(&cap_primitives::fs::open(dir, Path::new(path), &options)?)
+}
+
 /// A file's status, as the one host-side constructor: times as wasmtime-wasi's
 /// `descriptor-stat` gives them (none before the epoch; the status change
 /// time is the birth time), so that every way the guest learns a status
 /// agrees.
 fn status(meta: &Metadata) -> FileStatus {
+    let ((dev, ino), mode, nlink) = identity(meta);
     let ns = |t: io::Result<SystemTime>| {
         t.ok()
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
@@ -57,13 +105,13 @@ fn status(meta: &Metadata) -> FileStatus {
     };
     FileStatus {
         type_: file_type(meta.file_type()),
-        mode: meta.mode() & 0o7777,
-        nlink: meta.nlink(),
+        mode,
+        nlink,
         size: meta.len(),
         atime_ns: ns(meta.accessed().map(|t| t.into_std())),
         mtime_ns: ns(meta.modified().map(|t| t.into_std())),
         ctime_ns: ns(meta.created().map(|t| t.into_std())),
-        inode: metadata_hash(meta.dev(), meta.ino()),
+        inode: metadata_hash(dev, ino),
     }
 }
 
@@ -87,14 +135,12 @@ pub(super) fn stat(at: &Beneath<'_>, path: &str, follow_links: bool) -> Result<F
     }
     let dir = at.dir()?;
     let meta = if single_name(path) {
-        match cap_primitives::fs::stat(dir, Path::new(path), FollowSymlinks::No) {
-            Ok(m) if follow_links && m.file_type().is_symlink() => {
-                cap_primitives::fs::stat(dir, Path::new(path), FollowSymlinks::Yes)
-            }
+        match stat_at(dir, path, FollowSymlinks::No) {
+            Ok(m) if follow_links && m.file_type().is_symlink() => stat_at(dir, path, FollowSymlinks::Yes),
             other => other,
         }
     } else {
-        cap_primitives::fs::stat(dir, Path::new(path), follow(follow_links))
+        stat_at(dir, path, follow(follow_links))
     };
     meta.map(|m| status(&m)).map_err(|e| code(&e))
 }
@@ -110,7 +156,7 @@ pub(super) fn scan_dir(at: &Beneath<'_>, path: &str, inodes: bool) -> Result<Vec
     .map_err(|e| code(&e))?;
     // The device of the directory: its entries' identity with `d_ino`.
     let dev = match inodes {
-        true => Some(cap_primitives::fs::stat(dir, Path::new(path), FollowSymlinks::Yes).map_err(|e| code(&e))?.dev()),
+        true => Some(identity(&stat_at(dir, path, FollowSymlinks::Yes).map_err(|e| code(&e))?).0.0),
         false => None,
     };
     let base = path.trim_end_matches('/');
@@ -129,22 +175,49 @@ pub(super) fn scan_dir(at: &Beneath<'_>, path: &str, inodes: bool) -> Result<Vec
                     .map(|m| file_type(m.file_type()))
             })
             .flatten();
-        let inode = dev.map_or(0, |dev| {
-            use rustix::fs::DirEntryExt;
-            metadata_hash(dev, entry.ino())
-        });
+        let inode = match dev {
+            Some(dev) => metadata_hash(dev, entry_ino(&entry, dir, path, &name)),
+            None => 0,
+        };
         out.push(ScanEntry { name, type_: kind, target_type, inode });
     }
     Ok(out)
 }
 
-/// `chmod`, following a final link (Linux has no `lchmod`).
+/// A directory entry's inode number (`d_ino`).
+#[cfg(unix)]
+fn entry_ino(entry: &cap_primitives::fs::DirEntry, _dir: &File, _path: &str, _name: &str) -> u64 {
+    use rustix::fs::DirEntryExt;
+    entry.ino()
+}
+
+/// A directory entry's file index: Windows lists none, so the entry is
+/// opened (0 when that fails, as for a file gone meanwhile).
+#[cfg(windows)]
+fn entry_ino(_entry: &cap_primitives::fs::DirEntry, dir: &File, path: &str, name: &str) -> u64 {
+    let full = if path == "." { name.to_string() } else { format!("{}/{name}", path.trim_end_matches('/')) };
+    stat_at(dir, &full, FollowSymlinks::No).map_or(0, |m| identity(&m).0.1)
+}
+
+/// `chmod`, following a final link (Linux has no `lchmod`). On Windows, as
+/// CPython there: the write bits of the owner set or clear the read-only
+/// attribute, the other bits are not kept.
 pub(super) fn chmod(at: &Beneath<'_>, path: &str, mode: u32, follow_links: bool) -> Result<(), ErrorCode> {
     let dir = at.writable_dir()?;
     if !follow_links {
         return Err(ErrorCode::Unsupported);
     }
-    let permissions = cap_primitives::fs::Permissions::from_mode(mode & 0o7777);
+    #[cfg(unix)]
+    let permissions = {
+        use cap_primitives::fs::PermissionsExt;
+        cap_primitives::fs::Permissions::from_mode(mode & 0o7777)
+    };
+    #[cfg(windows)]
+    let permissions = {
+        let mut p = stat_at(dir, path, FollowSymlinks::Yes).map_err(|e| code(&e))?.permissions();
+        p.set_readonly(mode & 0o200 == 0);
+        p
+    };
     cap_primitives::fs::set_permissions(dir, Path::new(path), permissions).map_err(|e| code(&e))
 }
 
@@ -154,7 +227,13 @@ pub(super) fn statvfs(at: &Beneath<'_>, path: &str) -> Result<StatvfsResult, Err
     let opened = cap_primitives::fs::open_dir(dir, Path::new(path))
         .or_else(|_| cap_primitives::fs::open(dir, Path::new(path), OpenOptions::new().read(true)))
         .map_err(|e| code(&e))?;
-    let s = rustix::fs::fstatvfs(&opened).map_err(|e| code(&e.into()))?;
+    volume(&opened).map_err(|e| code(&e))
+}
+
+/// `fstatvfs`.
+#[cfg(unix)]
+fn volume(opened: &File) -> io::Result<StatvfsResult> {
+    let s = rustix::fs::fstatvfs(opened)?;
     Ok(StatvfsResult {
         bsize: s.f_bsize,
         frsize: s.f_frsize,
@@ -169,6 +248,81 @@ pub(super) fn statvfs(at: &Beneath<'_>, path: &str) -> Result<StatvfsResult, Err
     })
 }
 
+/// The volume's sizes, as `fstatvfs` gives them: blocks of the cluster
+/// size, free space as the account may use it (`bavail`) and in all
+/// (`bfree`), the longest name, read-only; Windows has no inode counts
+/// (zero, as on file systems without them).
+#[cfg(windows)]
+fn volume(opened: &File) -> io::Result<StatvfsResult> {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{
+        GetDiskFreeSpaceExW, GetDiskFreeSpaceW, GetVolumeInformationByHandleW, GetVolumePathNameW,
+    };
+    let fail = |ok: i32| if ok == 0 { Err(io::Error::last_os_error()) } else { Ok(()) };
+    let path = final_path(opened.as_raw_handle())?;
+    let mut root = vec![0u16; path.len() + 2];
+    // SAFETY: `path` is NUL-terminated and `root` is as long as it plus one,
+    // the most the volume's root can take; each out-pointer is a local.
+    let (mut avail, mut total, mut free) = (0u64, 0u64, 0u64);
+    let (mut sectors, mut bytes, mut free_clusters, mut clusters) = (0u32, 0u32, 0u32, 0u32);
+    let (mut namemax, mut flags) = (0u32, 0u32);
+    unsafe {
+        fail(GetVolumePathNameW(path.as_ptr(), root.as_mut_ptr(), root.len() as u32))?;
+        fail(GetDiskFreeSpaceExW(root.as_ptr(), &mut avail, &mut total, &mut free))?;
+        fail(GetDiskFreeSpaceW(root.as_ptr(), &mut sectors, &mut bytes, &mut free_clusters, &mut clusters))?;
+        fail(GetVolumeInformationByHandleW(
+            opened.as_raw_handle(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+            &mut namemax,
+            &mut flags,
+            std::ptr::null_mut(),
+            0,
+        ))?;
+    }
+    let bsize = (u64::from(sectors) * u64::from(bytes)).max(1);
+    Ok(StatvfsResult {
+        bsize,
+        frsize: bsize,
+        blocks: total / bsize,
+        bfree: free / bsize,
+        bavail: avail / bsize,
+        files: 0,
+        ffree: 0,
+        favail: 0,
+        // FILE_READ_ONLY_VOLUME: ST_RDONLY.
+        flag: u64::from(flags & 0x0008_0000 != 0),
+        namemax: u64::from(namemax),
+    })
+}
+
+/// The path of an open handle, NUL-terminated, without the `\\?\` prefix
+/// where the rest is a plain drive path.
+#[cfg(windows)]
+pub(super) fn final_path(handle: std::os::windows::io::RawHandle) -> io::Result<Vec<u16>> {
+    use windows_sys::Win32::Storage::FileSystem::GetFinalPathNameByHandleW;
+    let mut buf = vec![0u16; 512];
+    loop {
+        // SAFETY: `buf` has the length passed; the handle is open.
+        let n = unsafe { GetFinalPathNameByHandleW(handle, buf.as_mut_ptr(), buf.len() as u32, 0) } as usize;
+        if n == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if n < buf.len() {
+            buf.truncate(n);
+            break;
+        }
+        buf.resize(n + 1, 0);
+    }
+    let prefix: Vec<u16> = r"\\?\".encode_utf16().collect();
+    if buf.starts_with(&prefix) && buf.get(prefix.len() + 1) == Some(&u16::from(b':')) {
+        buf.drain(..prefix.len());
+    }
+    buf.push(0);
+    Ok(buf)
+}
+
 /// `rename` between two directories.
 pub(super) fn rename(from: &Beneath<'_>, src: &str, to: &Beneath<'_>, dst: &str) -> Result<(), ErrorCode> {
     let (a, b) = (from.writable_dir()?, to.writable_dir()?);
@@ -176,6 +330,7 @@ pub(super) fn rename(from: &Beneath<'_>, src: &str, to: &Beneath<'_>, dst: &str)
 }
 
 /// The directory holding `path` beneath `dir`, opened, and its final name;
+#[cfg(target_os = "linux")]
 /// `None` when `path` ends in no plain name (`.`, `..`, a trailing slash).
 fn parent_and_name(dir: &File, path: &str) -> Result<Option<(Option<File>, String)>, ErrorCode> {
     let (parent, name) = path.rsplit_once('/').unwrap_or((".", path));
@@ -193,6 +348,7 @@ fn parent_and_name(dir: &File, path: &str) -> Result<Option<(Option<File>, Strin
 /// Links the open, unnamed file `file` at `name` in `dir`: `linkat` of the
 /// descriptor itself, or through `/proc` where that needs a privilege the
 /// host lacks.
+#[cfg(target_os = "linux")]
 fn link_unnamed(file: &File, dir: &File, name: &str) -> rustix::io::Result<()> {
     use rustix::fs::{AtFlags, CWD, linkat};
     match linkat(file, "", dir, name, AtFlags::EMPTY_PATH) {
@@ -207,6 +363,7 @@ fn link_unnamed(file: &File, dir: &File, name: &str) -> rustix::io::Result<()> {
 /// `copy-file`: a regular file copied with the kernel's copy into an
 /// unnamed file, put in place only when whole, so that no one ever sees
 /// `dst` incomplete and a host killed mid-copy leaves nothing behind.
+#[cfg(target_os = "linux")]
 pub(super) fn copy_file(
     from: &Beneath<'_>,
     src: &str,
@@ -215,6 +372,7 @@ pub(super) fn copy_file(
     metadata: CopyMetadata,
     sync: bool,
 ) -> Result<(), ErrorCode> {
+    use cap_primitives::fs::OpenOptionsExt;
     use rustix::fs::{AtFlags, FileType as Ft, Mode, OFlags};
     let (a, b) = (from.dir()?, to.writable_dir()?);
     // Without blocking on a named pipe: only a regular file is copied here.
@@ -297,6 +455,23 @@ pub(super) fn copy_file(
     })
 }
 
+/// `copy-file` where the host has no unnamed files (`O_TMPFILE` is
+/// Linux's): the guest copies as it does on such a file system, through a
+/// temporary name.
+#[cfg(not(target_os = "linux"))]
+pub(super) fn copy_file(
+    from: &Beneath<'_>,
+    _src: &str,
+    to: &Beneath<'_>,
+    _dst: &str,
+    _metadata: CopyMetadata,
+    _sync: bool,
+) -> Result<(), ErrorCode> {
+    from.dir()?;
+    to.writable_dir()?;
+    Err(ErrorCode::Unsupported)
+}
+
 /// The most one `read-at` returns, as Linux's `read(2)` caps a read.
 const MAX_READ: u64 = 0x7fff_f000;
 
@@ -322,15 +497,39 @@ pub(super) fn read_at(file: &File, len: u64, offset: u64) -> Result<Vec<u8>, Err
     }
     let len = usize::try_from(len).unwrap_or(usize::MAX);
     // Read straight into the vector's spare capacity: no zeroing first.
-    let mut buf = Vec::with_capacity(len);
-    while buf.len() < len {
-        let at = offset + buf.len() as u64;
-        match rustix::io::pread(file, rustix::buffer::spare_capacity(&mut buf), at) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(code(&io::Error::from(e))),
+    #[cfg(unix)]
+    {
+        let mut buf = Vec::with_capacity(len);
+        while buf.len() < len {
+            let at = offset + buf.len() as u64;
+            match rustix::io::pread(file, rustix::buffer::spare_capacity(&mut buf), at) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(code(&io::Error::from(e))),
+            }
         }
+        Ok(buf)
     }
-    Ok(buf)
+    // Windows reads at an offset by moving the handle's position, as
+    // wasmtime-wasi's own reads do: every read of the host's is at an
+    // explicit offset.
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut buf = vec![0u8; len];
+        let mut done = 0;
+        while done < len {
+            match file.seek_read(&mut buf[done..], offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The end of the file, for Windows.
+                Err(e) if e.raw_os_error() == Some(38) => break,
+                Err(e) => return Err(code(&e)),
+            }
+        }
+        buf.truncate(done);
+        Ok(buf)
+    }
 }

@@ -8,13 +8,14 @@
 
 mod children;
 mod fs;
+mod native;
 mod pipes;
 
 use std::io;
-use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::Instant;
 
+#[cfg(target_os = "linux")]
 use osbox_errno::LinuxErrno;
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable};
 use wasmtime_wasi::FsPerms;
@@ -108,17 +109,77 @@ pub(crate) fn add_to_linker(linker: &mut Linker<SandboxState>) -> wasmtime::Resu
     })
 }
 
-/// A host `io::Error` as a WIT error code, by its errno.
+/// A host `io::Error` as a WIT error code, by its errno: Linux's answer
+/// whatever the host.
 pub(crate) fn code(e: &io::Error) -> ErrorCode {
-    if let Some(code) = e.raw_os_error().and_then(ErrorCode::from_errno) {
+    if let Some(code) = e.raw_os_error().and_then(host_error) {
         return code;
     }
+    use io::ErrorKind as K;
     match e.kind() {
         // cap-std refuses paths that leave the directory this way, as WASI does.
-        io::ErrorKind::PermissionDenied => ErrorCode::NotPermitted,
-        io::ErrorKind::NotFound => ErrorCode::NoEntry,
+        K::PermissionDenied => ErrorCode::NotPermitted,
+        K::NotFound => ErrorCode::NoEntry,
+        K::AlreadyExists => ErrorCode::Exist,
+        K::DirectoryNotEmpty => ErrorCode::NotEmpty,
+        K::NotADirectory => ErrorCode::NotDirectory,
+        K::IsADirectory => ErrorCode::IsDirectory,
+        K::ReadOnlyFilesystem => ErrorCode::ReadOnly,
+        K::StorageFull => ErrorCode::InsufficientSpace,
+        K::CrossesDevices => ErrorCode::CrossDevice,
+        K::BrokenPipe => ErrorCode::Pipe,
+        K::WouldBlock => ErrorCode::WouldBlock,
+        K::Interrupted => ErrorCode::Interrupted,
+        K::Unsupported => ErrorCode::Unsupported,
+        K::OutOfMemory => ErrorCode::InsufficientMemory,
+        K::TimedOut => ErrorCode::TimedOut,
         _ => ErrorCode::Io,
     }
+}
+
+/// The code of the host's errno: Linux's own numbers.
+#[cfg(target_os = "linux")]
+fn host_error(errno: i32) -> Option<ErrorCode> {
+    ErrorCode::from_errno(errno)
+}
+
+/// The code of the host's errno, by its name: the BSD numbers differ.
+#[cfg(all(unix, not(target_os = "linux")))]
+fn host_error(errno: i32) -> Option<ErrorCode> {
+    macro_rules! by_name {
+        (; $($case:ident = $n:literal $name:ident,)*) => {
+            $(if errno == libc::$name {
+                return Some(ErrorCode::$case);
+            })*
+        };
+    }
+    osbox_errno::for_each_error_code!(by_name);
+    (errno == libc::EOPNOTSUPP).then_some(ErrorCode::Unsupported)
+}
+
+/// The code of a Windows error, as CPython maps it to an errno
+/// (`winerror_to_errno`); the others go by their `io::ErrorKind`.
+#[cfg(windows)]
+fn host_error(error: i32) -> Option<ErrorCode> {
+    Some(match error {
+        2 | 3 | 15 | 53 | 123 | 161 | 206 => ErrorCode::NoEntry,
+        5 | 19 | 32 | 33 | 65 | 82 | 108 | 1920 => ErrorCode::Access,
+        6 => ErrorCode::BadDescriptor,
+        8 | 14 => ErrorCode::InsufficientMemory,
+        17 => ErrorCode::CrossDevice,
+        18 => ErrorCode::NoEntry,
+        39 | 112 => ErrorCode::InsufficientSpace,
+        50 => ErrorCode::Unsupported,
+        80 | 183 => ErrorCode::Exist,
+        87 => ErrorCode::Invalid,
+        109 | 232 => ErrorCode::Pipe,
+        145 => ErrorCode::NotEmpty,
+        267 => ErrorCode::NotDirectory,
+        1168 => ErrorCode::NoSuchProcess,
+        1314 => ErrorCode::NotPermitted,
+        1921 => ErrorCode::Loop,
+        _ => return None,
+    })
 }
 
 /// A descriptor the guest passed: the open file or directory, and whether
@@ -241,15 +302,7 @@ impl Host for HostView<'_> {
     }
 
     fn system_info(&mut self) -> (UnameResult, u32) {
-        let u = rustix::system::uname();
-        let text = |s: &std::ffi::CStr| s.to_string_lossy().into_owned();
-        let uname = UnameResult {
-            sysname: text(u.sysname()),
-            nodename: text(u.nodename()),
-            release: text(u.release()),
-            version: text(u.version()),
-            machine: text(u.machine()),
-        };
+        let uname = uname();
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
         (uname, cpus)
     }
@@ -329,7 +382,7 @@ impl HostView<'_> {
     /// Where the guest asked a child's stream to go, as the host's.
     fn io(&self, s: ChildStdio) -> Result<children::Io, ErrorCode> {
         use children::Io;
-        let dup = |r: std::io::Result<OwnedFd>| r.map(Io::Fd).map_err(|e| code(&e));
+        let dup = |r: std::io::Result<std::fs::File>| r.map(Io::Fd).map_err(|e| code(&e));
         Ok(match s {
             ChildStdio::Inherit => Io::Inherit,
             ChildStdio::Pipe => Io::Pipe,
@@ -342,7 +395,7 @@ impl HostView<'_> {
                 // moving this shared one changes nothing for them.
                 use std::io::Seek as _;
                 file.seek(std::io::SeekFrom::Start(offset)).map_err(|e| code(&e))?;
-                Io::Fd(file.into())
+                Io::Fd(file)
             }
             ChildStdio::FromPipe(p) => dup(self.table.get(&p).map_err(|_| ErrorCode::BadDescriptor)?.dup())?,
         })
@@ -402,8 +455,52 @@ impl HostPipe for HostView<'_> {
     }
 }
 
+/// The host's `uname`.
+#[cfg(unix)]
+fn uname() -> UnameResult {
+    let u = rustix::system::uname();
+    let text = |s: &std::ffi::CStr| s.to_string_lossy().into_owned();
+    UnameResult {
+        sysname: text(u.sysname()),
+        nodename: text(u.nodename()),
+        release: text(u.release()),
+        version: text(u.version()),
+        machine: text(u.machine()),
+    }
+}
+
+/// Windows has no `uname`: the system's name as Python's `platform.system()`
+/// gives it there, the computer's name, its version (`major.minor`, and the
+/// build), and the machine as Linux names it.
+#[cfg(windows)]
+fn uname() -> UnameResult {
+    // SAFETY: RtlGetVersion fills the structure it is given, whose size is
+    // set first.
+    let (release, version) = unsafe {
+        #[link(name = "ntdll")]
+        unsafe extern "system" {
+            fn RtlGetVersion(info: *mut windows_sys::Win32::System::SystemInformation::OSVERSIONINFOW) -> i32;
+        }
+        let mut info: windows_sys::Win32::System::SystemInformation::OSVERSIONINFOW = std::mem::zeroed();
+        info.dwOSVersionInfoSize = std::mem::size_of_val(&info) as u32;
+        if RtlGetVersion(&mut info) == 0 {
+            (format!("{}.{}", info.dwMajorVersion, info.dwMinorVersion), info.dwBuildNumber.to_string())
+        } else {
+            (String::new(), String::new())
+        }
+    };
+    UnameResult {
+        sysname: "Windows".into(),
+        nodename: std::env::var("COMPUTERNAME").unwrap_or_default(),
+        release,
+        version,
+        machine: std::env::consts::ARCH.into(),
+    }
+}
+
 /// The host's time zone at `seconds`: offset east of UTC, abbreviation,
 /// summer time.
+#[cfg(unix)]
 fn local_zone(seconds: i64) -> (i64, String, bool) {
     let t: libc::time_t = seconds as libc::time_t;
     // SAFETY: localtime_r writes only into `tm`, which lives on this stack,
@@ -420,6 +517,45 @@ fn local_zone(seconds: i64) -> (i64, String, bool) {
             std::ffi::CStr::from_ptr(tm.tm_zone).to_string_lossy().into_owned()
         };
         (tm.tm_gmtoff as i64, zone, tm.tm_isdst > 0)
+    }
+}
+
+/// The host's time zone at `seconds`, from the zone's rules for that time:
+/// the offset is local time less UTC; summer time when that is not the
+/// standard offset; the zone's name as Windows gives it (as CPython's
+/// `time.tzname` there).
+#[cfg(windows)]
+fn local_zone(seconds: i64) -> (i64, String, bool) {
+    use windows_sys::Win32::Foundation::{FILETIME, SYSTEMTIME};
+    use windows_sys::Win32::System::Time::{
+        FileTimeToSystemTime, GetTimeZoneInformation, SystemTimeToFileTime, SystemTimeToTzSpecificLocalTime,
+        TIME_ZONE_INFORMATION,
+    };
+    const EPOCH: i64 = 11_644_473_600;
+    let utc_ticks = match seconds.checked_add(EPOCH).and_then(|s| s.checked_mul(10_000_000)) {
+        Some(t) if t >= 0 => t as u64,
+        _ => return (0, "UTC".into(), false),
+    };
+    let split = |t: u64| FILETIME { dwLowDateTime: t as u32, dwHighDateTime: (t >> 32) as u32 };
+    // SAFETY: every pointer is to a local of the right type.
+    unsafe {
+        let mut utc: SYSTEMTIME = std::mem::zeroed();
+        let mut local: SYSTEMTIME = std::mem::zeroed();
+        let mut local_ft: FILETIME = std::mem::zeroed();
+        let mut zone: TIME_ZONE_INFORMATION = std::mem::zeroed();
+        if FileTimeToSystemTime(&split(utc_ticks), &mut utc) == 0
+            || SystemTimeToTzSpecificLocalTime(std::ptr::null(), &utc, &mut local) == 0
+            || SystemTimeToFileTime(&local, &mut local_ft) == 0
+        {
+            return (0, "UTC".into(), false);
+        }
+        GetTimeZoneInformation(&mut zone);
+        let local_ticks = (u64::from(local_ft.dwHighDateTime) << 32) | u64::from(local_ft.dwLowDateTime);
+        let offset = (local_ticks as i64 - utc_ticks as i64) / 10_000_000;
+        let summer = offset != -i64::from(zone.Bias) * 60;
+        let name = if summer { &zone.DaylightName[..] } else { &zone.StandardName[..] };
+        let end = name.iter().position(|c| *c == 0).unwrap_or(name.len());
+        (offset, String::from_utf16_lossy(&name[..end]), summer)
     }
 }
 

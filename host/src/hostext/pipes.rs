@@ -4,10 +4,12 @@
 //! waiting instance itself (a command component run as a child), and the
 //! host stopping. The ends stay blocking, as the children that may share
 //! them expect: the host polls before each read, and writes at most what a
-//! pipe takes at once after it polled writable.
+//! pipe takes at once after it polled writable. Windows cannot poll a
+//! pipe: a read waits until `PeekNamedPipe` shows bytes (or the end), a
+//! write finds the pipe writable and waits, as a blocking write does.
 
+use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,20 +25,49 @@ const SLICE: Duration = Duration::from_millis(50);
 
 /// The sandbox's end of a pipe to or from a child (the WIT `pipe`).
 pub struct PipeEnd {
-    fd: Arc<std::fs::File>,
+    fd: Arc<File>,
     /// The child reads from it: the sandbox writes.
     pub(crate) writes: bool,
 }
 
 impl PipeEnd {
-    pub(crate) fn new(fd: OwnedFd, writes: bool) -> PipeEnd {
-        PipeEnd { fd: Arc::new(std::fs::File::from(fd)), writes }
+    pub(crate) fn new(fd: File, writes: bool) -> PipeEnd {
+        PipeEnd { fd: Arc::new(fd), writes }
     }
 
     /// A duplicate of the end, for a child of its own (a pipeline).
-    pub(crate) fn dup(&self) -> io::Result<OwnedFd> {
-        self.fd.as_fd().try_clone_to_owned()
+    pub(crate) fn dup(&self) -> io::Result<File> {
+        self.fd.try_clone()
     }
+}
+
+/// A new pipe: its reading and its writing end.
+pub(crate) fn pipe() -> io::Result<(File, File)> {
+    let (r, w) = std::io::pipe()?;
+    #[cfg(unix)]
+    let ends = (File::from(std::os::fd::OwnedFd::from(r)), File::from(std::os::fd::OwnedFd::from(w)));
+    #[cfg(windows)]
+    let ends = (
+        File::from(std::os::windows::io::OwnedHandle::from(r)),
+        File::from(std::os::windows::io::OwnedHandle::from(w)),
+    );
+    Ok(ends)
+}
+
+/// A duplicate of the host's standard output.
+pub(crate) fn stdout_dup() -> io::Result<File> {
+    #[cfg(unix)]
+    let owned = std::os::fd::AsFd::as_fd(&std::io::stdout()).try_clone_to_owned()?;
+    #[cfg(windows)]
+    let owned = std::os::windows::io::AsHandle::as_handle(&std::io::stdout()).try_clone_to_owned()?;
+    Ok(File::from(owned))
+}
+
+/// What a wait on a descriptor waits for.
+#[derive(Clone, Copy)]
+pub(crate) enum Want {
+    Read,
+    Write,
 }
 
 /// What a wait may not outlast, besides its own timeout.
@@ -108,11 +139,17 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(100 * 365 * 86400)
 }
 
-/// `poll` of `fds` for `events` each, at most `wait`: which are ready
+/// `poll` of `fds` for what each wants, at most `wait`: which are ready
 /// (an error or hang-up counts: the next read or write tells which).
-pub(crate) fn poll(fds: &[(&std::fs::File, i16)], wait: Duration) -> io::Result<Vec<bool>> {
+#[cfg(unix)]
+pub(crate) fn poll(fds: &[(&File, Want)], wait: Duration) -> io::Result<Vec<bool>> {
+    use std::os::fd::AsRawFd;
+    let events = |w: &Want| match w {
+        Want::Read => libc::POLLIN,
+        Want::Write => libc::POLLOUT,
+    };
     let mut polled: Vec<libc::pollfd> =
-        fds.iter().map(|(f, events)| libc::pollfd { fd: f.as_raw_fd(), events: *events, revents: 0 }).collect();
+        fds.iter().map(|(f, want)| libc::pollfd { fd: f.as_raw_fd(), events: events(want), revents: 0 }).collect();
     let ms = i32::try_from(wait.as_millis().max(u128::from(!wait.is_zero()))).unwrap_or(i32::MAX);
     // SAFETY: `polled` is a valid array of pollfd for its length, and the
     // descriptors stay open (borrowed) for the call.
@@ -123,9 +160,51 @@ pub(crate) fn poll(fds: &[(&std::fs::File, i16)], wait: Duration) -> io::Result<
     Ok(polled.iter().map(|p| p.revents != 0).collect())
 }
 
-/// The events a pipe end is ready for.
-fn events(end: &PipeEnd) -> i16 {
-    if end.writes { libc::POLLOUT } else { libc::POLLIN }
+/// `poll` for Windows, which has none for pipes: a reading end is ready
+/// when `PeekNamedPipe` shows bytes or fails (the writer is gone: the
+/// end; not a pipe: a file), a writing end always; looked at again after
+/// a pause that grows to 10 ms, until `wait` passes.
+#[cfg(windows)]
+pub(crate) fn poll(fds: &[(&File, Want)], wait: Duration) -> io::Result<Vec<bool>> {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::System::Pipes::PeekNamedPipe;
+    let until = Instant::now() + wait;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|(f, want)| match want {
+                Want::Write => true,
+                Want::Read => {
+                    let mut available = 0u32;
+                    // SAFETY: the handle is open (borrowed) for the call; the
+                    // one out-pointer is a local, the others are null.
+                    let ok = unsafe {
+                        PeekNamedPipe(
+                            f.as_raw_handle(),
+                            std::ptr::null_mut(),
+                            0,
+                            std::ptr::null_mut(),
+                            &mut available,
+                            std::ptr::null_mut(),
+                        )
+                    };
+                    ok == 0 || available > 0
+                }
+            })
+            .collect();
+        let now = Instant::now();
+        if ready.iter().any(|r| *r) || now >= until {
+            return Ok(ready);
+        }
+        std::thread::sleep(pause.min(until - now));
+        pause = (pause * 2).min(Duration::from_millis(10));
+    }
+}
+
+/// What a pipe end waits for.
+fn want(end: &PipeEnd) -> Want {
+    if end.writes { Want::Write } else { Want::Read }
 }
 
 impl PipeEnd {
@@ -140,7 +219,7 @@ impl PipeEnd {
         if self.writes {
             return Ok(Err(ErrorCode::BadDescriptor));
         }
-        let ready = match bounds.wait(until(timeout_ns), |slice| Ok(poll(&[(&self.fd, libc::POLLIN)], slice)?[0]))? {
+        let ready = match bounds.wait(until(timeout_ns), |slice| Ok(poll(&[(&self.fd, Want::Read)], slice)?[0]))? {
             Ok(Waited::Ready) => true,
             Ok(Waited::TimedOut) => false,
             Ok(Waited::Interrupted) => return Ok(Err(ErrorCode::Interrupted)),
@@ -178,7 +257,7 @@ impl PipeEnd {
         let until = until(timeout_ns);
         let mut done = 0;
         while done < data.len() {
-            let waited = bounds.wait(until, |slice| Ok(poll(&[(&self.fd, libc::POLLOUT)], slice)?[0]))?;
+            let waited = bounds.wait(until, |slice| Ok(poll(&[(&self.fd, Want::Write)], slice)?[0]))?;
             match waited {
                 Ok(Waited::Ready) => {}
                 Ok(Waited::TimedOut) if done > 0 => break,
@@ -208,7 +287,7 @@ pub(crate) fn ready(
     timeout_ns: Option<u64>,
     bounds: &Bounds<'_>,
 ) -> wasmtime::Result<Result<Vec<bool>, ErrorCode>> {
-    let fds: Vec<(&std::fs::File, i16)> = ends.iter().map(|e| (&*e.fd, events(e))).collect();
+    let fds: Vec<(&File, Want)> = ends.iter().map(|e| (&*e.fd, want(e))).collect();
     let mut which = vec![false; ends.len()];
     let waited = bounds.wait(until(timeout_ns), |slice| {
         which = poll(&fds, slice)?;
@@ -227,18 +306,18 @@ pub(crate) fn ready(
 /// the component ends a read or write that waits.
 #[derive(Clone)]
 pub(crate) struct ChildStream {
-    fd: Arc<std::fs::File>,
+    fd: Arc<File>,
     stop: Stop,
 }
 
 impl ChildStream {
-    pub(crate) fn new(fd: OwnedFd, stop: Stop) -> ChildStream {
-        ChildStream { fd: Arc::new(std::fs::File::from(fd)), stop }
+    pub(crate) fn new(fd: File, stop: Stop) -> ChildStream {
+        ChildStream { fd: Arc::new(fd), stop }
     }
 
     /// Waits until the descriptor is ready for `events`; `false` when the
     /// component was stopped meanwhile.
-    fn wait_for(&self, events: i16) -> bool {
+    fn wait_for(&self, events: Want) -> bool {
         loop {
             if self.stop.signal().is_some() {
                 return false;
@@ -257,7 +336,7 @@ impl ChildStream {
     }
 
     fn read_some(&self, size: usize) -> wasmtime_wasi::p2::StreamResult<bytes::Bytes> {
-        if !self.wait_for(libc::POLLIN) {
+        if !self.wait_for(Want::Read) {
             return Err(self.stopped());
         }
         let mut buf = vec![0u8; size.min(1 << 16)];
@@ -272,7 +351,7 @@ impl ChildStream {
 
     fn write_all(&self, mut data: &[u8]) -> wasmtime_wasi::p2::StreamResult<()> {
         while !data.is_empty() {
-            if !self.wait_for(libc::POLLOUT) {
+            if !self.wait_for(Want::Write) {
                 return Err(self.stopped());
             }
             match (&*self.fd).write(&data[..data.len().min(PIPE_BUF)]) {
