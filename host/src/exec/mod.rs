@@ -11,10 +11,13 @@
 
 mod args;
 mod calls;
+mod commonprefix;
+mod descriptors;
 mod json;
 mod literal;
 mod objects;
 mod processes;
+mod shutil_args;
 
 use std::io::{self, BufRead, Write};
 
@@ -55,6 +58,17 @@ pub fn callables() -> impl Iterator<Item = &'static str> {
     let mut names: Vec<&'static str> = calls::CALLS.iter().chain(processes::CALLS).map(|d| d.name).collect();
     names.sort_unstable();
     names.into_iter()
+}
+
+/// The parameters of the callable `name`, by their Python names (`*p` for
+/// a variadic one), in order.
+pub fn parameters(name: &str) -> Option<&'static [&'static str]> {
+    calls::find(name).map(|d| d.params)
+}
+
+/// The attributes the protocol can read (`os.sep`, `os.environ`, ...).
+pub fn attributes() -> impl Iterator<Item = &'static str> {
+    calls::ATTRIBUTES.iter().copied()
 }
 
 /// Runs one request line; `None` for a blank line, which gets no response.
