@@ -157,7 +157,9 @@ impl Args {
         });
         match v {
             Value::String(s) => Ok(FsPath::Str(s.clone())),
-            Value::Number(n) if checked_by.is_some_and(|(f, _)| takes_fd(f)) && !matches!(json::number(n), Num::Float(_)) => {
+            Value::Number(n)
+                if checked_by.is_some_and(|(f, _)| takes_fd(f)) && !matches!(json::number(n), Num::Float(_)) =>
+            {
                 match json::number(n) {
                     // No descriptor is open in this sandbox that a path call could use.
                     Num::Int(i) if C::Int.holds(i) => {
