@@ -19,6 +19,8 @@ pub struct Args {
     values: Vec<Option<Value>>,
     /// Positional arguments past the parameters (`os.path.join(a, *p)`).
     extra: Vec<Value>,
+    /// The parameters given by keyword, in the order they were given.
+    keywords: Vec<&'static str>,
 }
 
 fn type_error(msg: String) -> Error {
@@ -87,6 +89,7 @@ impl Args {
         let fixed = if variadic { params.len() - 1 } else { params.len() };
         let mut values: Vec<Option<Value>> = vec![None; params.len()];
         let mut extra = Vec::new();
+        let mut keywords = Vec::new();
         let given = args.len();
         for (i, v) in args.into_iter().enumerate() {
             if i < fixed {
@@ -105,7 +108,10 @@ impl Args {
                 Some(i) if values[i].is_some() => {
                     return Err(type_error(format!("{func}() got multiple values for argument '{k}'")));
                 }
-                Some(i) => values[i] = Some(v),
+                Some(i) => {
+                    values[i] = Some(v);
+                    keywords.push(params[i]);
+                }
                 // Argument Clinic and Python functions word this differently.
                 None if c_function => {
                     return Err(type_error(format!("'{k}' is an invalid keyword argument for {func}()")));
@@ -113,7 +119,7 @@ impl Args {
                 None => return Err(type_error(format!("{func}() got an unexpected keyword argument '{k}'"))),
             }
         }
-        Ok(Args { qualified, func, c_function, params, values, extra })
+        Ok(Args { qualified, func, c_function, params, values, extra, keywords })
     }
 
     fn index(&self, name: &str) -> usize {
@@ -121,6 +127,11 @@ impl Args {
             .iter()
             .position(|p| *p == name)
             .unwrap_or_else(|| panic!("{name} is not a parameter of {}", self.func))
+    }
+
+    /// The parameters given by keyword, in the order they were given.
+    pub fn keywords(&self) -> &[&'static str] {
+        &self.keywords
     }
 
     /// The argument for `name`, `None` when it was not given.

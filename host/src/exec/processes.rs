@@ -354,6 +354,14 @@ fn popen_options(os: &Os, a: &Args) -> Result<PopenOptions> {
             Some(v) => Err(type_error(format!("{name}() argument must be str, not {}", json::type_name(v)))),
         }
     };
+    let given = |name: &str| a.get(name).is_some_and(|v| !v.is_null());
+    if given("text") && given("universal_newlines") && a.flag("text", false)? != a.flag("universal_newlines", false)? {
+        return Err(Error::new(
+            ErrorKind::SubprocessError,
+            "Cannot disambiguate when both text and universal_newlines are supplied but different. \
+             Pass one or the other.",
+        ));
+    }
     let encoding = optional_string("encoding")?;
     let errors = optional_string("errors")?;
     let text = a.flag("text", false)? || a.flag("universal_newlines", false)? || encoding.is_some() || errors.is_some();
@@ -622,19 +630,18 @@ fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
             ));
         }
     }
-    if mode != Mode::Run {
-        for kw in ["capture_output", "check"] {
-            if a.get(kw).is_some() && !(mode == Mode::CheckOutput && kw == "capture_output") {
-                return Err(type_error(format!("Popen.__init__() got an unexpected keyword argument '{kw}'")));
-            }
-        }
+    // call and check_call hand every keyword but timeout to Popen, which
+    // names the first it does not take.
+    let not_popens: &[&str] = match mode {
+        Mode::Run | Mode::CheckOutput => &[],
+        Mode::Call | Mode::CheckCall => &["input", "capture_output", "check"],
+    };
+    if let Some(kw) = a.keywords().iter().find(|k| not_popens.contains(k)) {
+        return Err(type_error(format!("Popen.__init__() got an unexpected keyword argument '{kw}'")));
     }
     let options = popen_options(os, a)?;
     let input = match a.get("input") {
         None | Some(Value::Null) => None,
-        Some(_) if matches!(mode, Mode::Call | Mode::CheckCall) => {
-            return Err(type_error("Popen.__init__() got an unexpected keyword argument 'input'"));
-        }
         Some(v) => Some(data(v)?),
     };
     let timeout = timeout(a)?;
