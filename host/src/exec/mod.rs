@@ -34,7 +34,7 @@ pub(crate) use objects::Objects;
 /// `os.sep`) with JSON arguments; the value comes back in the protocol's
 /// encoding.
 pub fn call(os: &mut Os, name: &str, args: Vec<Value>, kwargs: Map<String, Value>) -> Result<Value> {
-    if let Some(def) = calls::find(name).or_else(|| processes::find(name)) {
+    if let Some(def) = find(name) {
         let bound = args::Args::bind(def.name, def.params, args, kwargs)?;
         return (def.run)(os, &bound);
     }
@@ -63,7 +63,12 @@ pub fn callables() -> impl Iterator<Item = &'static str> {
 /// The parameters of the callable `name`, by their Python names (`*p` for
 /// a variadic one), in order.
 pub fn parameters(name: &str) -> Option<&'static [&'static str]> {
-    calls::find(name).map(|d| d.params)
+    find(name).map(|d| d.params)
+}
+
+/// The callable named `name`, of either table.
+fn find(name: &str) -> Option<&'static calls::Def> {
+    calls::find(name).or_else(|| processes::find(name))
 }
 
 /// The attributes the protocol can read (`os.sep`, `os.environ`, ...).
