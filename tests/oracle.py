@@ -32,6 +32,7 @@ import argparse
 import base64
 import binascii
 import collections.abc
+import contextlib
 import errno
 import fcntl
 import io
@@ -435,6 +436,25 @@ def still_comparable(pm, call, before):
     return all(fds.get(fd, path) == path for fd, path in before[1].items())
 
 
+# A child's pipes are handles in osbox, not descriptors of the sandbox
+# (docs/deviations.md): CPython's go above the numbers a stream uses, so
+# that they take none of the numbers os.open gives.
+PIPE_MAKERS = {"subprocess.Popen", "os.popen"}
+PIPES_FROM = 100
+
+
+@contextlib.contextmanager
+def pipes_out_of_the_way(call):
+    held = []
+    try:
+        while call in PIPE_MAKERS and (not held or held[-1] < PIPES_FROM):
+            held.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)
+
+
 def handle(line, pm, confined=False):
     """One request line -> response dict (None for a blank line); with
     `confined`, Stop when the stream must end (see --confine)."""
@@ -483,7 +503,8 @@ def handle(line, pm, confined=False):
         if not callable(target) and not args and not kwargs:
             result = target        # attribute read: os.sep, sys.platform, os.environ
         else:
-            result = target(*args, **kwargs)
+            with pipes_out_of_the_way(call):
+                result = target(*args, **kwargs)
         if call.endswith(".close") and args and Handles.wanted(args[0]):
             HANDLES.release(args[0])
         # What a call wrote through a file object reaches the descriptor
