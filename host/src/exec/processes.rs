@@ -167,7 +167,12 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.kill",
         params: &["pid", "signal"],
-        run: |os, a| os.kill(a.c_int("pid", None)?, a.c_int("signal", None)?).map(|()| Value::Null),
+        // The signal is a Py_ssize_t that kill(2) takes as an int, as
+        // CPython passes it.
+        run: |os, a| {
+            let signal = a.int("signal", None, super::args::C::Ssize)? as i32;
+            os.kill(a.c_int("pid", None)?, signal).map(|()| Value::Null)
+        },
     },
     Def { name: "os.popen", params: &["cmd", "mode", "buffering"], run: os_popen },
     Def { name: "os.system", params: &["command"], run: |os, a| os.system(&a.string("command")?).map(Value::from) },
@@ -178,7 +183,7 @@ pub static CALLS: &[Def] = &[
         name: "subprocess.Popen.poll",
         params: &["self"],
         run: |os, a| {
-            let p = the_popen(os, a, "poll")?;
+            let p = the_popen(os, a, "_internal_poll")?;
             Ok(p.poll(os)?.map_or(Value::Null, Value::from))
         },
     },
@@ -188,7 +193,7 @@ pub static CALLS: &[Def] = &[
         name: "subprocess.Popen.wait",
         params: &["self", "timeout"],
         run: |os, a| {
-            let p = the_popen(os, a, "wait")?;
+            let p = the_popen(os, a, "_wait")?;
             p.wait_for(os, timeout(a)?).map(Value::from)
         },
     },
@@ -402,19 +407,18 @@ fn popen(os: &mut Os, a: &Args) -> Result<Value> {
 }
 
 /// The Popen a method is called on, or CPython's `TypeError`.
-fn the_popen(os: &Os, a: &Args, method: &str) -> Result<crate::Popen> {
+/// The `Popen` a method is called on. Its methods are Python code: on
+/// another object they fail at the first attribute they look up, `first`.
+fn the_popen(os: &Os, a: &Args, first: &str) -> Result<crate::Popen> {
     match os.objects.get(a.required("self")?) {
         Ok((_, Object::Popen { popen, .. })) => Ok(popen),
         Ok((_, other)) => Err(Error::new(
             ErrorKind::Attribute,
-            format!("'{}' object has no attribute '_{method}'", other.class_name()),
+            format!("'{}' object has no attribute '{first}'", other.class_name()),
         )),
         Err(_) if number(a.required("self")?).is_none() => {
             let v = a.required("self")?;
-            Err(Error::new(
-                ErrorKind::Attribute,
-                format!("'{}' object has no attribute '_{method}'", json::type_name(v)),
-            ))
+            Err(Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute '{first}'", json::type_name(v))))
         }
         Err(e) => Err(e),
     }
@@ -422,7 +426,7 @@ fn the_popen(os: &Os, a: &Args, method: &str) -> Result<crate::Popen> {
 
 /// `p.communicate(input, timeout)`: `[stdout, stderr]`.
 fn communicate(os: &mut Os, a: &Args) -> Result<Value> {
-    let p = the_popen(os, a, "communication_started")?;
+    let p = the_popen(os, a, "_communication_started")?;
     let input = match a.get("input") {
         None | Some(Value::Null) => None,
         Some(v) => Some(data(v)?),
@@ -433,7 +437,8 @@ fn communicate(os: &mut Os, a: &Args) -> Result<Value> {
 
 /// `p.send_signal(sig)`, `p.terminate()`, `p.kill()`.
 fn signal(os: &mut Os, a: &Args, fixed: Option<i32>) -> Result<Value> {
-    let p = the_popen(os, a, "send_signal")?;
+    // send_signal polls first; terminate and kill call send_signal.
+    let p = the_popen(os, a, if fixed.is_none() { "poll" } else { "send_signal" })?;
     let sig = match fixed {
         Some(s) => s,
         None => a.c_int("sig", None)?,
@@ -441,33 +446,61 @@ fn signal(os: &mut Os, a: &Args, fixed: Option<i32>) -> Result<Value> {
     p.send_signal(os, sig).map(|()| Value::Null)
 }
 
+/// The class that defines `method` of `type_name` (CPython's `io` types
+/// inherit some): a method of `_io._IOBase` serves any stream, one of
+/// `_io._BufferedIOBase` any binary stream, and says it is unsupported.
+fn defined_in(type_name: &str, method: &str) -> &'static str {
+    match (type_name, method) {
+        (_, "readlines") => "_io._IOBase",
+        ("io.BufferedReader", "write") | ("io.BufferedWriter", "read") => "_io._BufferedIOBase",
+        _ => "",
+    }
+}
+
 /// The stream a file method is called on: a Popen's pipe, or an
-/// `os.popen` object's.
+/// `os.popen` object's. A method is looked up as CPython finds it: on the
+/// class that defines it, which may take a stream of another type.
 fn the_stream(os: &Os, a: &Args, type_name: &str, method: &str) -> Result<(usize, Object, PopenStream)> {
     let v = a.required("self")?;
-    let (n, object) = match os.objects.get(v) {
-        Ok(found) => found,
-        Err(_) if number(v).is_none() => {
-            return Err(type_error(format!(
-                "descriptor '{method}' for '{}' objects doesn't apply to a '{}' object",
-                python_type(type_name),
-                json::type_name(v)
-            )));
-        }
+    let found = match os.objects.get(v) {
+        Ok(found) => Some(found),
+        Err(_) if number(v).is_none() => None,
         Err(e) => return Err(e),
     };
-    let stream = match &object {
-        Object::Stream { stream, .. } if object.type_name() == type_name => *stream,
-        Object::WrapClose(w) if type_name == "os._wrap_close" => *w.stream(),
-        other => {
-            return Err(type_error(format!(
-                "descriptor '{method}' for '{}' objects doesn't apply to a '{}' object",
-                python_type(type_name),
-                python_type(other.type_name())
-            )));
-        }
+    let shown = found.as_ref().map_or_else(|| json::type_name(v).to_string(), |(_, o)| o.class_name());
+    if type_name == "os._wrap_close" {
+        return match found {
+            Some((n, Object::WrapClose(w))) => {
+                let stream = *w.stream();
+                Ok((n, Object::WrapClose(w), stream))
+            }
+            // `_wrap_close` hands every method but `close` on to the stream
+            // it wraps, through the object; `close` is its own.
+            _ if method == "close" => {
+                Err(Error::new(ErrorKind::Attribute, format!("'{shown}' object has no attribute '_stream'")))
+            }
+            _ => Err(Error::new(ErrorKind::Attribute, format!("type object '_wrap_close' has no attribute '{method}'"))),
+        };
+    }
+    let owner = defined_in(type_name, method);
+    let applies = |o: &Object| match owner {
+        "_io._IOBase" => matches!(o, Object::Stream { .. }),
+        "_io._BufferedIOBase" => matches!(o, Object::Stream { .. }) && o.type_name() != "io.TextIOWrapper",
+        _ => o.type_name() == type_name,
     };
-    Ok((n, object, stream))
+    match found {
+        Some((_, object)) if applies(&object) && owner == "_io._BufferedIOBase" => {
+            Err(Error::new(ErrorKind::UnsupportedOperation, method))
+        }
+        Some((n, object)) if applies(&object) => match object {
+            Object::Stream { stream, .. } => Ok((n, object, stream)),
+            other => Err(type_error(format!("not a stream: {}", other.class_name()))),
+        },
+        _ => Err(type_error(format!(
+            "descriptor '{method}' for '{}' objects doesn't apply to a '{shown}' object",
+            if owner.is_empty() { python_type(type_name) } else { owner.to_string() },
+        ))),
+    }
 }
 
 #[derive(Clone, Copy)]
