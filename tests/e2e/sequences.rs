@@ -141,10 +141,10 @@ const NOT_DRAWN: &[(&str, &str)] = &[
 /// Attributes not read, and why.
 const NOT_READ: &[(&str, &str)] = &[
     ("sys.platform", "'wasi', as CPython on WASI (docs/deviations.md)"),
-    ("os.supports_dir_fd", "osbox's own functions only (docs/deviations.md); tested in api.rs"),
-    ("os.supports_fd", "osbox's own functions only (docs/deviations.md); tested in api.rs"),
-    ("os.supports_follow_symlinks", "osbox's own functions only (docs/deviations.md); tested in api.rs"),
-    ("os.supports_effective_ids", "osbox's own functions only (docs/deviations.md); tested in api.rs"),
+    ("os.supports_dir_fd", "osbox's own functions only (docs/deviations.md); tested in at.rs"),
+    ("os.supports_fd", "osbox's own functions only (docs/deviations.md); tested in at.rs"),
+    ("os.supports_follow_symlinks", "osbox's own functions only (docs/deviations.md); tested in at.rs"),
+    ("os.supports_effective_ids", "osbox's own functions only (docs/deviations.md); tested in at.rs"),
 ];
 
 /// How a parameter is passed, as `inspect.Parameter.kind` says.
@@ -168,11 +168,11 @@ struct Param {
 /// and by hand where a builtin has none to read).
 fn cpython_signatures(names: &[&str]) -> HashMap<String, Vec<Param>> {
     const SCRIPT: &str = r#"
-import inspect, json, os, platform, shutil, subprocess, sys, tempfile, time
+import inspect, io, json, os, platform, shutil, subprocess, sys, tempfile, time
 P = inspect.Parameter
 KINDS = {P.POSITIONAL_ONLY: "positional", P.POSITIONAL_OR_KEYWORD: "either", P.VAR_POSITIONAL: "varargs",
          P.KEYWORD_ONLY: "keyword", P.VAR_KEYWORD: "varkw"}
-# Builtins whose signature inspect cannot read, from their documentation.
+# Callables whose signature inspect cannot read, from their documentation.
 KNOWN = {
     "os.utime": [["path", "either", False], ["times", "either", True], ["ns", "keyword", True],
                  ["dir_fd", "keyword", True], ["follow_symlinks", "keyword", True]],
@@ -180,21 +180,29 @@ KNOWN = {
     "time.gmtime": [["secs", "positional", True]],
     "time.localtime": [["secs", "positional", True]],
     "time.strftime": [["format", "positional", False], ["t", "positional", True]],
+    "getattr": [["object", "positional", False], ["name", "positional", False], ["default", "positional", True]],
 }
-MODULES = {m.__name__: m for m in (os, platform, shutil, subprocess, sys, tempfile, time)}
+# Methods without a signature to read: those of the file object that
+# os.popen wraps (os._wrap_close hands its methods on), and a few of io's.
+for m, params in {"close": [], "flush": [], "read": [["size", "positional", True]],
+                  "readline": [["size", "positional", True]], "readlines": [["hint", "positional", True]],
+                  "write": [["s", "positional", False]]}.items():
+    for cls in ("os._wrap_close", "io.BufferedReader", "io.BufferedWriter"):
+        sig = [["self", "positional", False]] + params
+        if cls != "os._wrap_close" and m == "write":
+            sig = [["self", "positional", False], ["buffer", "positional", False]]
+        KNOWN.setdefault(cls + "." + m, sig)
+MODULES = {m.__name__: m for m in (io, os, platform, shutil, subprocess, sys, tempfile, time)}
 out = {}
 for name in sys.stdin.read().split():
-    if name in KNOWN:
-        out[name] = KNOWN[name]
-        continue
     first, *rest = name.split(".")
-    obj = MODULES[first]
+    obj = MODULES.get(first)
     try:
         for part in rest:
             obj = getattr(obj, part)
         sig = inspect.signature(obj)
     except (AttributeError, TypeError, ValueError):
-        out[name] = None
+        out[name] = KNOWN.get(name)
         continue
     out[name] = [[p.name, KINDS[p.kind], p.default is not p.empty] for p in sig.parameters.values()]
 print(json.dumps(out))
@@ -273,7 +281,9 @@ fn surface() -> &'static [Callable] {
                 }
                 let weight = if name.starts_with("os.path.") {
                     2
-                } else if name.starts_with("shutil.") || (name.starts_with("os.") && !name.starts_with("os.environ")) {
+                } else if name.starts_with("shutil.")
+                    || (name.starts_with("os.") && !name.starts_with("os.environ") && !name.starts_with("os._wrap_close"))
+                {
                     4
                 } else {
                     1
@@ -319,6 +329,7 @@ const REMOVES: &[&str] = &[
 const FLAGS: &[&str] = &[
     "capture_output",
     "check",
+    "close_fds",
     "dirs_exist_ok",
     "effective_ids",
     "exist_ok",
@@ -326,7 +337,9 @@ const FLAGS: &[&str] = &[
     "followlinks",
     "ignore_dangling_symlinks",
     "ignore_errors",
+    "restore_signals",
     "shell",
+    "start_new_session",
     "strict",
     "symlinks",
     "target_is_directory",
@@ -344,10 +357,53 @@ fn env_names() -> BoxedStrategy<Value> {
     pick(vec![json!("FOO"), json!("PATH"), json!("HOME"), json!("NEW"), json!(""), json!("A=B")])
 }
 
+/// Shell commands: the shell's own, since the sandbox's `PATH` is inside
+/// the grant.
+fn commands() -> BoxedStrategy<Value> {
+    pick(vec![json!("true"), json!("exit 3"), json!("test -d d"), json!("[ -f lf ]"), json!("echo x")])
+}
+
+/// Methods of a `Popen` whose answer depends on whether the child has
+/// ended yet: drawn only after a `wait` on the same handle.
+const AFTER_WAIT: &[&str] =
+    &["subprocess.Popen.kill", "subprocess.Popen.poll", "subprocess.Popen.send_signal", "subprocess.Popen.terminate"];
+
 /// The values drawn for parameter `param` of `call`.
 fn argument(call: &str, param: &str) -> BoxedStrategy<Value> {
     let env_call = call.starts_with("os.environ") || matches!(call, "os.getenv" | "os.putenv" | "os.unsetenv");
     match (call, param) {
+        // The session's objects (a Popen, its pipes, what os.popen gives),
+        // numbered from 1 as they are first given out.
+        (_, "self" | "object") => {
+            prop_oneof![10 => (1..=4u32).prop_map(|n| json!({ "$obj": n })), 1 => pick(vec![Value::Null, json!("x")])]
+                .boxed()
+        }
+        ("getattr", "name") => pick(
+            ["args", "returncode", "stdin", "stdout", "stderr", "closed", "nope"].map(|n| json!(n)).to_vec(),
+        ),
+        // Never a process that exists: 0 and -1 would reach the test's own.
+        ("os.kill", "pid") => pick(vec![json!(99_999_999), json!(2_147_483_647), json!("1")]),
+        ("os.kill", "signal") | (_, "sig") => pick([0, 9, 15, 65, -1].map(|n| json!(n)).to_vec()),
+        // The shell says `sh`, not `/bin/sh`, in its errors, and finds
+        // programs as granted (docs/deviations.md): its own commands only.
+        ("os.popen" | "subprocess.getoutput" | "subprocess.getstatusoutput", "cmd") | (_, "command") => commands(),
+        // A pipe into a child is written through, where CPython buffers
+        // (docs/deviations.md): whether the child has ended by the write
+        // decides EPIPE, so nothing is drawn that writes into one.
+        ("os.popen", "mode") => pick(vec![json!("r"), json!("rb"), json!("x"), json!(1)]),
+        ("os.popen", "buffering") => pick([-1, 0, 1, 4096].map(|n| json!(n)).to_vec()),
+        (_, "size" | "hint") => pick(vec![Value::Null, json!(-1), json!(0), json!(1), json!(3)]),
+        (c, "s") if c.ends_with(".write") => pick(vec![json!("xy"), bytes_of("xy")]),
+        // Popen's options that osbox takes and ignores, and those it takes
+        // at their defaults only (docs/deviations.md).
+        (_, "bufsize") => pick(vec![json!(-1), json!(0)]),
+        (
+            _,
+            "executable" | "preexec_fn" | "startupinfo" | "user" | "group" | "extra_groups" | "process_group",
+        ) => Just(Value::Null).boxed(),
+        (_, "creationflags") => Just(json!(0)).boxed(),
+        (_, "pass_fds") => Just(json!([])).boxed(),
+        (_, "umask" | "pipesize") => Just(json!(-1)).boxed(),
         ("os.symlink", "src") => path(TARGETS.to_vec()),
         (c, "path" | "src" | "dst" | "name" | "old" | "new") if REMOVES.contains(&c) => path_or_odd(removable()),
         ("os.chdir", "path") | (_, "cwd") => path(enterable()),
@@ -426,8 +482,6 @@ fn argument(call: &str, param: &str) -> BoxedStrategy<Value> {
         ]),
         (_, "fallback") => pick(vec![json!([77, 33]), json!([80, 24])]),
         (_, "code") => pick([0, 1, 2, 13, 39, 133, 200, -1].map(|n| json!(n)).to_vec()),
-        // The shell's own commands: the sandbox's PATH is inside the grant.
-        (_, "command") => pick(vec![json!("true"), json!("exit 3"), json!("test -d d"), json!("[ -f lf ]")]),
         (_, "args") => prop_oneof![
             pick(vec![json!(["/bin/true"]), json!(["/bin/false"]), json!(["/bin/echo", "x"])]),
             // Relative paths: a program gets its arguments as they are, and a
@@ -440,7 +494,8 @@ fn argument(call: &str, param: &str) -> BoxedStrategy<Value> {
         ]
         .boxed(),
         (_, "input") => pick(vec![Value::Null, bytes_of("in\n")]),
-        (_, "stdin" | "errors") => Just(Value::Null).boxed(),
+        (_, "stdin") => pick(vec![Value::Null, json!(-3)]),
+        (_, "errors") => Just(Value::Null).boxed(),
         (_, "stdout") => pick(vec![Value::Null, json!(-1), json!(-3)]),
         (_, "stderr") => pick(vec![Value::Null, json!(-1), json!(-2), json!(-3)]),
         (_, "timeout") => pick(vec![Value::Null, json!(10)]),
@@ -462,7 +517,8 @@ fn always_given(call: &str, param: &str) -> bool {
     matches!((call, param), ("time.gmtime" | "time.localtime", "secs") | ("time.strftime", "t"))
 }
 
-/// One request for `c`: positional arguments up to the first one left out,
+/// One request for `c`: positional arguments up to the first one left out
+/// (or, now and then, up to a drawn one: `os.rename(src='a', dst='b')`),
 /// keyword arguments for the rest; paths all `str` or all `bytes`.
 fn request(c: &'static Callable) -> BoxedStrategy<Value> {
     let parts: Vec<BoxedStrategy<Option<Vec<Value>>>> = c
@@ -477,10 +533,20 @@ fn request(c: &'static Callable) -> BoxedStrategy<Value> {
             }
         })
         .collect();
-    (parts, proptest::bool::weighted(0.15))
-        .prop_map(move |(values, bytes)| {
+    // Where keywords start for parameters that may be passed either way
+    // (none when `*args` follows, which positional arguments must fill).
+    let keywords_from = if c.params.iter().any(|p| p.kind == Kind::VarArgs) {
+        Just(usize::MAX).boxed()
+    } else {
+        prop_oneof![3 => Just(usize::MAX), 1 => 0..c.params.len().max(1)].boxed()
+    };
+    (parts, proptest::bool::weighted(0.15), keywords_from)
+        .prop_map(move |(values, bytes, keywords_from)| {
             let (mut args, mut kwargs, mut positional) = (Vec::new(), Map::new(), true);
-            for (p, v) in c.params.iter().zip(values) {
+            for (i, (p, v)) in c.params.iter().zip(values).enumerate() {
+                if i >= keywords_from && p.kind == Kind::Either {
+                    positional = false;
+                }
                 let Some(v) = v else {
                     positional = false;
                     continue;
@@ -516,8 +582,18 @@ fn flavour(v: Value, bytes: bool) -> Value {
 /// One step: a call to anything, an attribute read, a file written through
 /// a descriptor, or a directory opened for `dir_fd`.
 fn step() -> BoxedStrategy<Vec<Value>> {
-    let mut choices: Vec<(u32, BoxedStrategy<Vec<Value>>)> =
-        surface().iter().map(|c| (c.weight, request(c).prop_map(|r| vec![r]).boxed())).collect();
+    let mut choices: Vec<(u32, BoxedStrategy<Vec<Value>>)> = surface()
+        .iter()
+        .filter(|c| !AFTER_WAIT.contains(&c.name))
+        .map(|c| (c.weight, request(c).prop_map(|r| vec![r]).boxed()))
+        .collect();
+    for c in surface().iter().filter(|c| AFTER_WAIT.contains(&c.name)) {
+        let waited = request(c).prop_map(|r| {
+            let handle = r["args"].get(0).cloned().unwrap_or_default();
+            vec![json!({ "call": "subprocess.Popen.wait", "args": [handle], "kwargs": { "timeout": 10 } }), r]
+        });
+        choices.push((c.weight, waited.boxed()));
+    }
     let attributes: Vec<&'static str> =
         osbox::exec::attributes().filter(|a| !NOT_READ.iter().any(|(x, _)| x == a)).collect();
     choices.push((2, proptest::sample::select(attributes).prop_map(|a| vec![json!({ "call": a })]).boxed()));
