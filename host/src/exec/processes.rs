@@ -331,6 +331,24 @@ fn redirect(os: &Os, a: &Args, name: &str) -> Result<Redirect> {
     }
 }
 
+/// Whether an argument was given, and not as `None`.
+fn given(a: &Args, name: &str) -> bool {
+    a.get(name).is_some_and(|v| !v.is_null())
+}
+
+/// `Popen`'s check of `text` against `universal_newlines`.
+fn text_conflict(a: &Args) -> Result<()> {
+    if given(a, "text") && given(a, "universal_newlines") && a.flag("text", false)? != a.flag("universal_newlines", false)?
+    {
+        return Err(Error::new(
+            ErrorKind::SubprocessError,
+            "Cannot disambiguate when both text and universal_newlines are supplied but different. \
+             Pass one or the other.",
+        ));
+    }
+    Ok(())
+}
+
 /// The keyword arguments `Popen` takes, checked and converted; the ones
 /// osbox cannot honour are `NotImplementedError` unless they are left as
 /// CPython's defaults.
@@ -359,14 +377,6 @@ fn popen_options(os: &Os, a: &Args) -> Result<PopenOptions> {
             Some(v) => Err(type_error(format!("{name}() argument must be str, not {}", json::type_name(v)))),
         }
     };
-    let given = |name: &str| a.get(name).is_some_and(|v| !v.is_null());
-    if given("text") && given("universal_newlines") && a.flag("text", false)? != a.flag("universal_newlines", false)? {
-        return Err(Error::new(
-            ErrorKind::SubprocessError,
-            "Cannot disambiguate when both text and universal_newlines are supplied but different. \
-             Pass one or the other.",
-        ));
-    }
     let encoding = optional_string("encoding")?;
     let errors = optional_string("errors")?;
     let text = a.flag("text", false)? || a.flag("universal_newlines", false)? || encoding.is_some() || errors.is_some();
@@ -401,12 +411,12 @@ fn popen_options(os: &Os, a: &Args) -> Result<PopenOptions> {
 fn popen(os: &mut Os, a: &Args) -> Result<Value> {
     let raw = a.required("args")?.clone();
     let args = command(&raw)?;
+    text_conflict(a)?;
     let options = popen_options(os, a)?;
     let popen = os.subprocess().popen_command(&args, &options)?;
     Ok(os.objects.handle(Object::Popen { popen, args: raw }))
 }
 
-/// The Popen a method is called on, or CPython's `TypeError`.
 /// The `Popen` a method is called on. Its methods are Python code: on
 /// another object they fail at the first attribute they look up, `first`.
 fn the_popen(os: &Os, a: &Args, first: &str) -> Result<crate::Popen> {
@@ -414,7 +424,7 @@ fn the_popen(os: &Os, a: &Args, first: &str) -> Result<crate::Popen> {
         Ok((_, Object::Popen { popen, .. })) => Ok(popen),
         Ok((_, other)) => Err(Error::new(
             ErrorKind::Attribute,
-            format!("'{}' object has no attribute '{first}'", other.class_name()),
+            format!("'{}' object has no attribute '{first}'", other.attribute_class_name()),
         )),
         Err(_) if number(a.required("self")?).is_none() => {
             let v = a.required("self")?;
@@ -536,6 +546,9 @@ fn read(os: &mut Os, a: &Args, type_name: &str, how: Read) -> Result<Value> {
 fn write(os: &mut Os, a: &Args, type_name: &str) -> Result<Value> {
     let (_, _, stream) = the_stream(os, a, type_name, "write")?;
     let given = a.required(if type_name.starts_with("io.Buffered") { "buffer" } else { "s" })?;
+    if stream.text() && !given.is_string() {
+        return Err(type_error(format!("write() argument must be str, not {}", json::type_name(given))));
+    }
     stream.write_data(os, data(given)?).map(Value::from)
 }
 
@@ -598,10 +611,13 @@ fn getattr(os: &mut Os, a: &Args) -> Result<Value> {
     let (n, object) = match os.objects.get(target) {
         Ok(found) => found,
         Err(_) if number(target).is_none() => {
-            return Err(Error::new(
-                ErrorKind::Attribute,
-                format!("'{}' object has no attribute '{name}'", json::type_name(target)),
-            ));
+            return match a.get("default") {
+                Some(default) => Ok(default.clone()),
+                None => Err(Error::new(
+                    ErrorKind::Attribute,
+                    format!("'{}' object has no attribute '{name}'", json::type_name(target)),
+                )),
+            };
         }
         Err(e) => return Err(e),
     };
@@ -628,9 +644,10 @@ fn getattr(os: &mut Os, a: &Args) -> Result<Value> {
     match (found, a.get("default")) {
         (Some(v), _) => Ok(v),
         (None, Some(default)) => Ok(default.clone()),
-        (None, None) => {
-            Err(Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute '{name}'", object.class_name())))
-        }
+        (None, None) => Err(Error::new(
+            ErrorKind::Attribute,
+            format!("'{}' object has no attribute '{name}'", object.attribute_class_name()),
+        )),
     }
 }
 
@@ -672,11 +689,26 @@ fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
     if let Some(kw) = a.keywords().iter().find(|k| not_popens.contains(k)) {
         return Err(type_error(format!("Popen.__init__() got an unexpected keyword argument '{kw}'")));
     }
-    let options = popen_options(os, a)?;
     let input = match a.get("input") {
+        // check_output's input=None is an empty input, as it always was.
+        Some(Value::Null) if mode == Mode::CheckOutput => Some(
+            if ["universal_newlines", "text", "encoding", "errors"].iter().any(|k| a.flag(k, false).is_ok_and(|b| b)) {
+                Data::Text(String::new())
+            } else {
+                Data::Bytes(Vec::new())
+            },
+        ),
         None | Some(Value::Null) => None,
         Some(v) => Some(data(v)?),
     };
+    // run checks its own arguments (in the guest) before Popen checks
+    // text against universal_newlines.
+    let run_refuses = (input.is_some() && given(a, "stdin"))
+        || (a.flag("capture_output", false)? && (given(a, "stdout") || given(a, "stderr")));
+    if !run_refuses {
+        text_conflict(a)?;
+    }
+    let options = popen_options(os, a)?;
     let timeout = timeout(a)?;
     let sub = &mut os.subprocess();
     match mode {
