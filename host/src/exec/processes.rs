@@ -671,14 +671,6 @@ fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
                 return Err(Error::new(ErrorKind::Value, format!("{kw} argument not allowed, it will be overridden.")));
             }
         }
-        // check_output passes stdout=PIPE to run, which refuses it beside
-        // capture_output.
-        if a.flag("capture_output", false)? {
-            return Err(Error::new(
-                ErrorKind::Value,
-                "stdout and stderr arguments may not be used with capture_output.",
-            ));
-        }
     }
     // call and check_call hand every keyword but timeout to Popen, which
     // names the first it does not take.
@@ -701,11 +693,16 @@ fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
         None | Some(Value::Null) => None,
         Some(v) => Some(data(v)?),
     };
-    // run checks its own arguments (in the guest) before Popen checks
-    // text against universal_newlines.
-    let run_refuses = (input.is_some() && given(a, "stdin"))
-        || (a.flag("capture_output", false)? && (given(a, "stdout") || given(a, "stderr")));
-    if !run_refuses {
+    // run checks its own arguments (in the guest: input against stdin, then
+    // capture_output against stdout and stderr) before Popen checks text
+    // against universal_newlines. check_output passes stdout=PIPE to run.
+    let input_refused = input.is_some() && given(a, "stdin");
+    let capture_refused = a.flag("capture_output", false)?
+        && (mode == Mode::CheckOutput || given(a, "stdout") || given(a, "stderr"));
+    if capture_refused && !input_refused && mode == Mode::CheckOutput {
+        return Err(Error::new(ErrorKind::Value, "stdout and stderr arguments may not be used with capture_output."));
+    }
+    if !input_refused && !capture_refused {
         text_conflict(a)?;
     }
     let options = popen_options(os, a)?;
