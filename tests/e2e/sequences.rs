@@ -593,7 +593,7 @@ fn step() -> BoxedStrategy<Vec<Value>> {
         .collect();
     for c in surface().iter().filter(|c| AFTER_WAIT.contains(&c.name)) {
         let waited = request(c).prop_map(|r| {
-            let handle = r["args"].get(0).cloned().unwrap_or_default();
+            let handle = r["args"].get(0).or_else(|| r["kwargs"].get("self")).cloned().unwrap_or_default();
             vec![json!({ "call": "subprocess.Popen.wait", "args": [handle], "kwargs": { "timeout": 10 } }), r]
         });
         choices.push((c.weight, waited.boxed()));
