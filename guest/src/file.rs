@@ -195,12 +195,8 @@ fn open_with_mode(path: &Fspath, flags: i32, mode: u32) -> Result<OpenFile, Fail
     let file = open(path, flags)?;
     // WASI creates files 0o666 less the umask; CPython's 0o777 default, and
     // any other mode, is set through the host where there is one.
-    let wanted = mode & 0o7777 & !0o022;
-    if created
-        && wanted != 0o644
-        && let Ok(Loc::Real { mount, rel }) = resolve(path)
-    {
-        let _ = crate::host::chmod(&mount.dir, &rel, wanted, true);
+    if created && let Ok(Loc::Real { mount, rel }) = resolve(path) {
+        crate::fs::created_mode(&mount, &rel, mode, 0o644);
     }
     Ok(file)
 }

@@ -338,12 +338,27 @@ fn walk_step(top: &Fspath, followlinks: bool, keep: bool) -> Result<(WalkResult,
 }
 
 /// `os.mkdir` without the error's file name.
-fn mkdir_loc(path: &Fspath) -> Result<(), Fail> {
+fn mkdir_loc(path: &Fspath, mode: u32) -> Result<(), Fail> {
     match resolve(path)? {
         Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
         Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Exist.into()),
-        Loc::Real { mount, rel } => mount.changed(mount.dir.create_directory_at(&rel)),
+        Loc::Real { mount, rel } => {
+            mount.changed(mount.dir.create_directory_at(&rel))?;
+            // Linux keeps only the sticky bit of the special ones here.
+            created_mode(&mount, &rel, mode & 0o1777, 0o755);
+            Ok(())
+        }
+    }
+}
+
+/// Gives what was just created at `rel` the permission bits `mode` less
+/// the usual umask (022), where the osbox host can set them: WASI creates
+/// without a mode, which comes out as `default`.
+pub(crate) fn created_mode(mount: &crate::sandbox::Mount, rel: &str, mode: u32, default: u32) {
+    let wanted = mode & 0o7777 & !0o022;
+    if wanted != default {
+        let _ = crate::host::chmod(&mount.dir, rel, wanted, true);
     }
 }
 
@@ -671,12 +686,14 @@ fn split_head_tail(name: &Fspath) -> (Fspath, Fspath) {
 }
 
 /// `os.makedirs`; WASI creates directories without a mode.
-fn makedirs(name: &Fspath, exist_ok: bool) -> Result<(), OsError> {
+/// `os.makedirs`: the directories on the way get the default mode, the
+/// last one `mode`.
+fn makedirs(name: &Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
     let _depth = crate::error::Depth::enter(1)?;
     let (head, tail) = split_head_tail(name);
     let (h, t) = (head.as_bytes(), tail.as_bytes());
     if !h.is_empty() && !t.is_empty() && !exists(&head) {
-        match makedirs(&head, exist_ok) {
+        match makedirs(&head, 0o777, exist_ok) {
             Err(e) if e.code != Some(ErrorCode::Exist) => return Err(e),
             _ => {}
         }
@@ -684,7 +701,7 @@ fn makedirs(name: &Fspath, exist_ok: bool) -> Result<(), OsError> {
             return Ok(());
         }
     }
-    match mkdir_loc(name) {
+    match mkdir_loc(name, mode) {
         Ok(()) => Ok(()),
         Err(f) if exist_ok && isdir(name) && f.code().is_some() => Ok(()),
         Err(f) => Err(f.on(name)),
@@ -767,12 +784,12 @@ impl Guest for crate::Osbox {
         at(dir_fd, &path).and_then(|p| stat_fail(&p, follow_symlinks)).map_err(|f| f.on(&path))
     }
 
-    fn mkdir(path: Fspath, _mode: u32, dir_fd: Option<i32>) -> Result<(), OsError> {
-        at(dir_fd, &path).and_then(|p| mkdir_loc(&p)).map_err(|f| f.on(&path))
+    fn mkdir(path: Fspath, mode: u32, dir_fd: Option<i32>) -> Result<(), OsError> {
+        at(dir_fd, &path).and_then(|p| mkdir_loc(&p, mode)).map_err(|f| f.on(&path))
     }
 
-    fn makedirs(name: Fspath, _mode: u32, exist_ok: bool) -> Result<(), OsError> {
-        makedirs(&name, exist_ok)
+    fn makedirs(name: Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
+        makedirs(&name, mode, exist_ok)
     }
 
     fn rmdir(path: Fspath, dir_fd: Option<i32>) -> Result<(), OsError> {
@@ -795,7 +812,7 @@ impl Guest for crate::Osbox {
         let (head, tail) = posixpath::split(new.as_bytes());
         let head = new.like(head);
         if !head.as_bytes().is_empty() && !tail.is_empty() && !exists(&head) {
-            makedirs(&head, false)?;
+            makedirs(&head, 0o777, false)?;
         }
         rename_loc(&old, &new).map_err(|f| f.on2(&old, &new))?;
         let (head, tail) = posixpath::split(old.as_bytes());

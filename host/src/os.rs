@@ -374,8 +374,14 @@ impl Os {
 
     /// `os.makedirs(name, exist_ok=...)`.
     pub fn makedirs(&mut self, name: impl Into<FsPath>, exist_ok: bool) -> Result<()> {
+        self.makedirs_mode(name, 0o777, exist_ok)
+    }
+
+    /// `os.makedirs(name, mode, exist_ok)`: the last directory gets `mode`
+    /// (less the umask, 022), those on the way the default.
+    pub fn makedirs_mode(&mut self, name: impl Into<FsPath>, mode: u32, exist_ok: bool) -> Result<()> {
         let name = p(name);
-        self.call(|g, s| g.fs(s)?.call_makedirs(s, &name, 0o777, exist_ok))
+        self.call(|g, s| g.fs(s)?.call_makedirs(s, &name, mode, exist_ok))
     }
 
     /// `os.rmdir(path)`.

@@ -254,8 +254,8 @@ pub static CALLS: &[Def] = &[
         name: "os.makedirs",
         params: &["name", "mode", "exist_ok"],
         run: |os, a| {
-            a.c_int("mode", Some(0o777))?;
-            os.makedirs(a.path("name")?, a.flag("exist_ok", false)?).map(unit)
+            let mode = a.c_int("mode", Some(0o777))?;
+            os.makedirs_mode(a.path("name")?, mode as u32, a.flag("exist_ok", false)?).map(unit)
         },
     },
     Def {
