@@ -1,12 +1,13 @@
 //! The differential test: the same request stream through `osbox exec`'s
 //! protocol handler and through CPython (`tests/oracle.py`), each in a fresh
 //! temporary directory mounted at `/work`; every response and the final
-//! tree must agree. Only the fields docs/deviations.md lists are normalised.
+//! tree, with its permission bits, must agree. Only the fields
+//! docs/deviations.md lists are normalised.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::{Value, json};
@@ -259,8 +260,6 @@ fn normalise_value(v: &mut Value) {
     match v {
         Value::Object(m) => {
             if let Some(Value::Object(st)) = m.get_mut("$stat") {
-                let mode = st["st_mode"].as_u64().unwrap_or(0);
-                st.insert("st_mode".into(), json!(mode & 0o170000));
                 for k in ["st_ino", "st_dev", "st_uid", "st_gid", "st_atime_ns", "st_ctime_ns"] {
                     st.insert(k.into(), json!(0));
                 }
@@ -391,23 +390,51 @@ pub fn compare(case: &Case, counts: &mut BTreeMap<String, (usize, usize)>) -> Ve
             failures.push(format!("case {}: {req}\n  cpython: {exp}\n  osbox:   {act}", case.name));
         }
     }
-    let rename = |tree: BTreeMap<std::path::PathBuf, crate::harness::Node>,
-                  pick: fn(&(String, String, String)) -> &String| {
-        tree.into_iter()
-            .map(|(path, node)| {
-                let mut text = path.to_string_lossy().into_owned();
-                for names in &random_names {
-                    text = text.replace(pick(names).as_str(), &names.2);
-                }
-                (std::path::PathBuf::from(text), node)
-            })
-            .collect::<BTreeMap<_, _>>()
-    };
-    let diff = tree_diff(&rename(snapshot(theirs.path()), |n| &n.0), &rename(snapshot(ours.path()), |n| &n.1));
+    let (cpython, osbox): (Side, Side) = (|n| &n.0, |n| &n.1);
+    let mut diff = tree_diff(
+        &renamed(snapshot(theirs.path()), &random_names, cpython),
+        &renamed(snapshot(ours.path()), &random_names, osbox),
+    );
+    let their_modes = renamed(modes(theirs.path()), &random_names, cpython);
+    let our_modes = renamed(modes(ours.path()), &random_names, osbox);
+    for (path, mode) in &their_modes {
+        if let Some(ours) = our_modes.get(path).filter(|m| *m != mode) {
+            diff.push(format!("mode differs: {} cpython {mode:o} osbox {ours:o}", path.display()));
+        }
+    }
     if !diff.is_empty() {
         failures.push(format!("case {}: final trees differ:\n  {}", case.name, diff.join("\n  ")));
     }
     failures
+}
+
+/// Which name of a pair of random names is one side's.
+type Side = fn(&(String, String, String)) -> &String;
+
+/// `tree` with each side's random names as their shared placeholder.
+fn renamed<T>(tree: BTreeMap<PathBuf, T>, names: &[(String, String, String)], side: Side) -> BTreeMap<PathBuf, T> {
+    tree.into_iter()
+        .map(|(path, node)| {
+            let mut text = path.to_string_lossy().into_owned();
+            for pair in names {
+                text = text.replace(side(pair).as_str(), &pair.2);
+            }
+            (PathBuf::from(text), node)
+        })
+        .collect()
+}
+
+/// The permission bits of everything under `root` that is not a link.
+fn modes(root: &Path) -> BTreeMap<PathBuf, u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    snapshot(root)
+        .into_iter()
+        .filter(|(_, node)| !matches!(node, crate::harness::Node::Link(_)))
+        .filter_map(|(path, _)| {
+            let meta = std::fs::symlink_metadata(root.join(&path)).ok()?;
+            Some((path, meta.permissions().mode() & 0o7777))
+        })
+        .collect()
 }
 
 fn report(title: &str, counts: &BTreeMap<String, (usize, usize)>, failures: &[String]) {
