@@ -282,7 +282,9 @@ fn surface() -> &'static [Callable] {
                 let weight = if name.starts_with("os.path.") {
                     2
                 } else if name.starts_with("shutil.")
-                    || (name.starts_with("os.") && !name.starts_with("os.environ") && !name.starts_with("os._wrap_close"))
+                    || (name.starts_with("os.")
+                        && !name.starts_with("os.environ")
+                        && !name.starts_with("os._wrap_close"))
                 {
                     4
                 } else {
@@ -378,9 +380,9 @@ fn argument(call: &str, param: &str) -> BoxedStrategy<Value> {
             prop_oneof![10 => (1..=4u32).prop_map(|n| json!({ "$obj": n })), 1 => pick(vec![Value::Null, json!("x")])]
                 .boxed()
         }
-        ("getattr", "name") => pick(
-            ["args", "returncode", "stdin", "stdout", "stderr", "closed", "nope"].map(|n| json!(n)).to_vec(),
-        ),
+        ("getattr", "name") => {
+            pick(["args", "returncode", "stdin", "stdout", "stderr", "closed", "nope"].map(|n| json!(n)).to_vec())
+        }
         // Never a process that exists: 0 and -1 would reach the test's own.
         ("os.kill", "pid") => pick(vec![json!(99_999_999), json!(2_147_483_647), json!("1")]),
         ("os.kill", "signal") | (_, "sig") => pick([0, 9, 15, 65, -1].map(|n| json!(n)).to_vec()),
@@ -397,10 +399,9 @@ fn argument(call: &str, param: &str) -> BoxedStrategy<Value> {
         // Popen's options that osbox takes and ignores, and those it takes
         // at their defaults only (docs/deviations.md).
         (_, "bufsize") => pick(vec![json!(-1), json!(0)]),
-        (
-            _,
-            "executable" | "preexec_fn" | "startupinfo" | "user" | "group" | "extra_groups" | "process_group",
-        ) => Just(Value::Null).boxed(),
+        (_, "executable" | "preexec_fn" | "startupinfo" | "user" | "group" | "extra_groups" | "process_group") => {
+            Just(Value::Null).boxed()
+        }
         (_, "creationflags") => Just(json!(0)).boxed(),
         (_, "pass_fds") => Just(json!([])).boxed(),
         (_, "umask" | "pipesize") => Just(json!(-1)).boxed(),

@@ -338,7 +338,9 @@ fn given(a: &Args, name: &str) -> bool {
 
 /// `Popen`'s check of `text` against `universal_newlines`.
 fn text_conflict(a: &Args) -> Result<()> {
-    if given(a, "text") && given(a, "universal_newlines") && a.flag("text", false)? != a.flag("universal_newlines", false)?
+    if given(a, "text")
+        && given(a, "universal_newlines")
+        && a.flag("text", false)? != a.flag("universal_newlines", false)?
     {
         return Err(Error::new(
             ErrorKind::SubprocessError,
@@ -489,7 +491,9 @@ fn the_stream(os: &Os, a: &Args, type_name: &str, method: &str) -> Result<(usize
             _ if method == "close" => {
                 Err(Error::new(ErrorKind::Attribute, format!("'{shown}' object has no attribute '_stream'")))
             }
-            _ => Err(Error::new(ErrorKind::Attribute, format!("type object '_wrap_close' has no attribute '{method}'"))),
+            _ => {
+                Err(Error::new(ErrorKind::Attribute, format!("type object '_wrap_close' has no attribute '{method}'")))
+            }
         };
     }
     let owner = defined_in(type_name, method);
@@ -697,8 +701,8 @@ fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
     // capture_output against stdout and stderr) before Popen checks text
     // against universal_newlines. check_output passes stdout=PIPE to run.
     let input_refused = input.is_some() && given(a, "stdin");
-    let capture_refused = a.flag("capture_output", false)?
-        && (mode == Mode::CheckOutput || given(a, "stdout") || given(a, "stderr"));
+    let capture_refused =
+        a.flag("capture_output", false)? && (mode == Mode::CheckOutput || given(a, "stdout") || given(a, "stderr"));
     if capture_refused && !input_refused && mode == Mode::CheckOutput {
         return Err(Error::new(ErrorKind::Value, "stdout and stderr arguments may not be used with capture_output."));
     }
