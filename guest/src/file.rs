@@ -196,7 +196,7 @@ fn open_with_mode(path: &Fspath, flags: i32, mode: u32) -> Result<OpenFile, Fail
     // WASI creates files 0o666 less the umask; CPython's 0o777 default, and
     // any other mode, is set through the host where there is one.
     if created && let Ok(Loc::Real { mount, rel }) = resolve(path) {
-        crate::fs::created_mode(&mount, &rel, mode, 0o644);
+        crate::fs::created_mode(mount, &rel, mode, 0o644);
     }
     Ok(file)
 }

@@ -346,7 +346,7 @@ fn mkdir_loc(path: &Fspath, mode: u32) -> Result<(), Fail> {
         Loc::Real { mount, rel } => {
             mount.changed(mount.dir.create_directory_at(&rel))?;
             // Linux keeps only the sticky bit of the special ones here.
-            created_mode(&mount, &rel, mode & 0o1777, 0o755);
+            created_mode(mount, &rel, mode & 0o1777, 0o755);
             Ok(())
         }
     }
