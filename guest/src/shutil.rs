@@ -149,19 +149,19 @@ fn is_temporary_copy(name: &[u8]) -> bool {
 fn sweep_beside(dst: &Fspath) {
     let (dir, _) = posixpath::split(dst.as_bytes());
     let dir = dst.like(if dir.is_empty() { b".".to_vec() } else { dir });
-    let Ok(st) = <Osbox as Fs>::stat(dir.clone(), true) else { return };
+    let Ok(st) = <Osbox as Fs>::stat(dir.clone(), None, true) else { return };
     if !SWEPT.with(|s| s.borrow_mut().insert((st.dev, st.ino))) {
         return;
     }
-    let Ok(names) = <Osbox as Fs>::listdir(Some(dir.clone())) else { return };
+    let Ok(names) = <Osbox as Fs>::listdir(Some(PathOrFd::Path(dir.clone()))) else { return };
     let now = crate::wasi::clocks::wall_clock::now();
     let now = now.seconds as i64 * 1_000_000_000 + i64::from(now.nanoseconds);
     for name in names.iter().filter(|n| is_temporary_copy(n.as_bytes())) {
         let path = dir.like(posixpath::join(dir.as_bytes(), &[name.as_bytes()]));
-        let stale = <Osbox as Fs>::stat(path.clone(), false)
+        let stale = <Osbox as Fs>::stat(path.clone(), None, false)
             .is_ok_and(|st| stat::is(st.mode, FileType::RegularFile) && now - st.mtime_ns > STALE_NS);
         if stale {
-            let _ = <Osbox as Fs>::remove(path);
+            let _ = <Osbox as Fs>::remove(path, None);
         }
     }
 }
