@@ -219,7 +219,7 @@ pub(crate) fn listdir_direct(path: Option<Fspath>) -> Result<ListdirResult, OsEr
     let path = path.unwrap_or_else(|| curdir(false));
     match kept_listing(&path, false)? {
         Some(_) => Ok(ListdirResult::Held(path.is_bytes())),
-        None => <Osbox as Guest>::listdir(Some(path)).map(ListdirResult::Here),
+        None => <Osbox as Guest>::listdir(Some(PathOrFd::Path(path))).map(ListdirResult::Here),
     }
 }
 
