@@ -6,7 +6,7 @@ use wasmtime::Store;
 
 use crate::bindings;
 use crate::bindings::exports::osbox::os::direct::{ListdirResult, ReadResult, ScandirResult, WalkResult};
-use crate::bindings::osbox::os::types::{Fspath, OsError, PathOrFd, WalkItem};
+use crate::bindings::osbox::os::types::{Fspath, OsError, PathOrFd};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
 use crate::hostext::SandboxState as State;
