@@ -269,30 +269,30 @@ class _Os:
                 onerror(_exception(item.payload))
 
     def stat(self, path, *, follow_symlinks: bool = True) -> _host_os.stat_result:
-        return _stat_result(self._fs.call("stat", path, follow_symlinks))
+        return _stat_result(self._fs.call("stat", path, None, follow_symlinks))
 
     def lstat(self, path) -> _host_os.stat_result:
         return self.stat(path, follow_symlinks=False)
 
     def mkdir(self, path, mode: int = 0o777) -> None:
-        self._fs.call("mkdir", path, mode)
+        self._fs.call("mkdir", path, mode, None)
 
     def makedirs(self, name, mode: int = 0o777, exist_ok: bool = False) -> None:
         self._fs.call("makedirs", name, mode, exist_ok)
 
     def rmdir(self, path) -> None:
-        self._fs.call("rmdir", path)
+        self._fs.call("rmdir", path, None)
 
     def removedirs(self, name) -> None:
         self._fs.call("removedirs", name)
 
     def remove(self, path) -> None:
-        self._fs.call("remove", path)
+        self._fs.call("remove", path, None)
 
     unlink = remove
 
     def rename(self, src, dst) -> None:
-        self._fs.call("rename", src, dst)
+        self._fs.call("rename", src, dst, None, None)
 
     replace = rename
 
@@ -300,13 +300,13 @@ class _Os:
         self._fs.call("renames", old, new)
 
     def symlink(self, src, dst) -> None:
-        self._fs.call("symlink", src, dst)
+        self._fs.call("symlink", src, dst, None)
 
     def readlink(self, path):
-        return self._fs.call("readlink", path)
+        return self._fs.call("readlink", path, None)
 
     def link(self, src, dst, *, follow_symlinks: bool = True) -> None:
-        self._fs.call("link", src, dst, follow_symlinks)
+        self._fs.call("link", src, dst, None, None, follow_symlinks)
 
     def truncate(self, path, length: int) -> None:
         self._fs.call("truncate", path, length)
@@ -316,16 +316,16 @@ class _Os:
             raise ValueError("utime: you may specify either 'times' or 'ns' but not both")
         if times is not None:
             ns = tuple(int(t * 1e9) for t in times)
-        self._fs.call("utime", path, ns, follow_symlinks)
+        self._fs.call("utime", path, ns, None, follow_symlinks)
 
     def access(self, path, mode: int, *, follow_symlinks: bool = True) -> bool:
-        return self._fs.call("access", path, mode, follow_symlinks)
+        return self._fs.call("access", path, mode, None, follow_symlinks)
 
     def chmod(self, path, mode: int, *, follow_symlinks: bool = True) -> None:
-        self._fs.call("chmod", path, mode, follow_symlinks)
+        self._fs.call("chmod", path, mode, None, follow_symlinks)
 
     def open(self, path, flags: int, mode: int = 0o777) -> int:
-        return self._file.call("open", path, flags, mode)
+        return self._file.call("open", path, flags, mode, None)
 
     def read(self, fd: int, n: int) -> bytes:
         return self._file.call("read", fd, n)

@@ -118,6 +118,14 @@ impl Guest for crate::Osbox {
         Ok(())
     }
 
+    fn get_exec_path(env: Option<Vec<(String, String)>>) -> Vec<String> {
+        let path = match env {
+            Some(vars) => vars.into_iter().find(|(k, _)| k == "PATH").map(|(_, v)| v),
+            None => get("PATH"),
+        };
+        path.as_deref().unwrap_or("/bin:/usr/bin").split(':').map(str::to_string).collect()
+    }
+
     fn strerror(code: i32) -> String {
         crate::error::strerror(code)
     }

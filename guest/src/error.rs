@@ -114,6 +114,16 @@ pub fn os_error(code: ErrorCode, filename: Option<&Fspath>, filename2: Option<&F
     }
 }
 
+/// The exception of a call on a descriptor that CPython names by its
+/// number (`os.listdir(4)`: `[Errno 20] Not a directory: 4`). A file name
+/// is a path in the WIT, so the number is in the message only; the
+/// protocol reads it back from there.
+pub fn os_error_fd(code: ErrorCode, fd: i32) -> OsError {
+    let mut e = os_error(code, None, None);
+    e.message = format!("{}: {fd}", e.message);
+    e
+}
+
 /// `OSError(errno, text)`: an errno with CPython's own words instead of
 /// strerror (`No usable temporary directory found in [...]`).
 pub fn os_error_text(code: ErrorCode, text: String) -> OsError {

@@ -48,6 +48,12 @@ enum Target {
 /// One open file, shared by its duplicates.
 struct OpenFile {
     target: Target,
+    /// The absolute guest path it was opened at (for a directory, with its
+    /// links resolved): what a `dir_fd` on it stands for, and what the host
+    /// extension is given for `fchmod` and `fstatvfs`. Like the current
+    /// directory, it is a path: a directory renamed after it was opened is
+    /// not followed (docs/deviations.md).
+    path: Vec<u8>,
     offset: u64,
     readable: bool,
     writable: bool,
@@ -68,6 +74,7 @@ fn stdio_table() -> Vec<Option<Shared>> {
         .map(|fd| {
             Some(Rc::new(RefCell::new(OpenFile {
                 target: Target::Stdio(fd),
+                path: Vec::new(),
                 offset: 0,
                 readable: fd == 0,
                 writable: fd != 0,
@@ -109,6 +116,49 @@ pub fn is_open(fd: i32) -> bool {
     get(fd).is_ok()
 }
 
+/// The path of the directory open as `fd`, for `dir_fd`: `EBADF` when
+/// nothing is open there, `ENOTDIR` when it is not a directory.
+pub fn dir_path(fd: i32) -> Result<Vec<u8>, Fail> {
+    let file = get(fd).map_err(|_| Fail::Code(ErrorCode::BadDescriptor))?;
+    let f = file.borrow();
+    if !f.is_dir {
+        return Err(ErrorCode::NotDirectory.into());
+    }
+    Ok(f.path.clone())
+}
+
+/// The path `fd` was opened at (`EBADF` when nothing is open there, or
+/// for a standard stream, which has no path to act on).
+pub fn opened_path(fd: i32) -> Result<Vec<u8>, Fail> {
+    let file = get(fd).map_err(|_| Fail::Code(ErrorCode::BadDescriptor))?;
+    let f = file.borrow();
+    match &f.target {
+        Target::File { .. } | Target::Virtual => Ok(f.path.clone()),
+        Target::Stdio(_) => Err(ErrorCode::BadDescriptor.into()),
+    }
+}
+
+/// Runs `f` on the WASI descriptor of `fd` (`EBADF` for what has none).
+pub fn with_descriptor<T>(fd: i32, f: impl FnOnce(&Descriptor, &'static Mount) -> Result<T, Fail>) -> Result<T, Fail> {
+    let file = get(fd).map_err(|_| Fail::Code(ErrorCode::BadDescriptor))?;
+    let file = file.borrow();
+    match &file.target {
+        Target::File { desc, mount } => f(desc, mount),
+        _ => Err(ErrorCode::BadDescriptor.into()),
+    }
+}
+
+/// Which standard stream `fd` is, if it is one (`EBADF` when nothing is
+/// open there).
+pub fn stdio_of(fd: i32) -> Result<Option<i32>, OsError> {
+    let file = get(fd)?;
+    let f = file.borrow();
+    Ok(match f.target {
+        Target::Stdio(n) => Some(n),
+        _ => None,
+    })
+}
+
 fn bare(f: Fail) -> OsError {
     f.bare()
 }
@@ -117,18 +167,60 @@ fn invalid() -> OsError {
     os_error(ErrorCode::Invalid, None, None)
 }
 
-/// Opens `path` per Linux `flags`.
-fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
-    if flags & O_PATH != 0 || flags & O_TMPFILE == O_TMPFILE || flags & O_DIRECT != 0 {
+/// How `open` looks up the last component: not following a link for
+/// O_NOFOLLOW, unless the path says to (`l/`, a last `..`).
+fn path_flags_of(path: &Fspath, flags: i32) -> PathFlags {
+    if flags & O_NOFOLLOW != 0 && !crate::sandbox::follows(path.as_bytes(), false) {
+        PathFlags::empty()
+    } else {
+        PathFlags::SYMLINK_FOLLOW
+    }
+}
+
+/// The flags Linux refuses before it looks at the path (EINVAL): those
+/// WASI has nothing for, and a directory to create.
+fn check_flags(flags: i32) -> Result<(), Fail> {
+    let unsupported = flags & O_PATH != 0 || flags & O_TMPFILE == O_TMPFILE || flags & O_DIRECT != 0;
+    if unsupported || (flags & O_CREAT != 0 && flags & O_DIRECTORY != 0) {
         return Err(ErrorCode::Invalid.into());
     }
+    Ok(())
+}
+
+/// Opens `path` per Linux `flags`, a new file with `mode` (less the usual
+/// umask, 022) where the osbox host can set it.
+fn open_with_mode(path: &Fspath, flags: i32, mode: u32) -> Result<OpenFile, Fail> {
+    check_flags(flags)?;
+    let created = flags & O_CREAT != 0 && (flags & O_EXCL != 0 || crate::fs::stat_fail(path, true).is_err());
+    let file = open(path, flags)?;
+    // WASI creates files 0o666 less the umask; CPython's 0o777 default, and
+    // any other mode, is set through the host where there is one.
+    if created && let Ok(Loc::Real { mount, rel }) = resolve(path) {
+        crate::fs::created_mode(mount, &rel, mode, 0o644);
+    }
+    Ok(file)
+}
+
+/// Opens `path` per Linux `flags`.
+fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
+    check_flags(flags)?;
     let access = flags & O_ACCMODE;
     let (readable, writable) = (access == 0 || access == O_RDWR, access == O_WRONLY || access == O_RDWR);
     let loc = resolve(path)?;
+    let opened_at = || {
+        let raw = path.as_bytes();
+        let mut abs = if raw.starts_with(b"/") { Vec::new() } else { crate::sandbox::cwd() };
+        if !abs.is_empty() {
+            abs.push(b'/');
+        }
+        abs.extend_from_slice(raw);
+        abs
+    };
     let (mount, rel) = match loc {
         Loc::Virtual { exists: true, .. } if !writable && flags & (O_CREAT | O_TRUNC) == 0 => {
             return Ok(OpenFile {
                 target: Target::Virtual,
+                path: crate::path::realpath_bytes(path, false).unwrap_or_else(|_| opened_at()),
                 offset: 0,
                 readable,
                 writable,
@@ -149,8 +241,16 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
             open_flags = open_flags | OpenFlags::EXCLUSIVE;
         }
     }
-    // Linux truncates a regular file opened O_RDONLY | O_TRUNC too.
-    if flags & O_TRUNC != 0 {
+    // Linux truncates a regular file opened O_RDONLY | O_TRUNC too, and
+    // refuses it for a directory (EISDIR); with O_DIRECTORY, after the
+    // check that it is one.
+    let truncate = flags & O_TRUNC != 0;
+    if truncate && flags & O_DIRECTORY != 0 {
+        let probe = mount.dir.open_at(path_flags_of(path, flags), &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ);
+        mount.changed(probe)?;
+        return Err(ErrorCode::IsDirectory.into());
+    }
+    if truncate {
         open_flags = open_flags | OpenFlags::TRUNCATE;
     }
     if flags & O_DIRECTORY != 0 {
@@ -160,14 +260,15 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
     if readable {
         desc_flags = desc_flags | DescriptorFlags::READ;
     }
-    if writable {
+    if writable || truncate {
         desc_flags = desc_flags | DescriptorFlags::WRITE;
     }
-    let path_flags = if flags & O_NOFOLLOW != 0 { PathFlags::empty() } else { PathFlags::SYMLINK_FOLLOW };
-    if flags & O_NOFOLLOW != 0 {
-        // Linux: O_NOFOLLOW on a symbolic link is ELOOP.
+    let path_flags = path_flags_of(path, flags);
+    if path_flags == PathFlags::empty() {
+        // Linux: O_NOFOLLOW on a symbolic link is ELOOP, or ENOTDIR where a
+        // directory was asked for.
         if mount.dir.stat_at(PathFlags::empty(), &rel).is_ok_and(|s| s.type_ == DescriptorType::SymbolicLink) {
-            return Err(ErrorCode::Loop.into());
+            return Err(if flags & O_DIRECTORY != 0 { ErrorCode::NotDirectory } else { ErrorCode::Loop }.into());
         }
     }
     if mount.read_only && (writable || flags & (O_CREAT | O_TRUNC) != 0) {
@@ -192,8 +293,13 @@ fn open(path: &Fspath, flags: i32) -> Result<OpenFile, Fail> {
     } else {
         None
     };
+    // A directory stands for where it is, links resolved, should the link
+    // change; a file only needs a path for the host extension.
+    let path =
+        if is_dir { crate::path::realpath_bytes(path, false).unwrap_or_else(|_| opened_at()) } else { opened_at() };
     Ok(OpenFile {
         target: Target::File { desc, mount },
+        path,
         offset: 0,
         readable,
         writable,
@@ -554,6 +660,7 @@ impl GuestFile for FileResource {
     }
 
     fn truncate(&self, length: i64) -> Result<(), OsError> {
+        nonneg(length)?;
         ftruncate_file(&self.0, length)
     }
 
@@ -565,8 +672,11 @@ impl GuestFile for FileResource {
 impl Guest for crate::Osbox {
     type File = FileResource;
 
-    fn open(path: Fspath, flags: i32, _mode: u32) -> Result<i32, OsError> {
-        let file = open(&path, flags).map_err(|f| f.on(&path))?;
+    fn open(path: Fspath, flags: i32, mode: u32, dir_fd: Option<i32>) -> Result<i32, OsError> {
+        let file = check_flags(flags)
+            .and_then(|()| crate::sandbox::at(dir_fd, &path))
+            .and_then(|p| open_with_mode(&p, flags, mode))
+            .map_err(|f| f.on(&path))?;
         insert(Rc::new(RefCell::new(file))).map_err(|f| f.on(&path))
     }
 
@@ -615,6 +725,8 @@ impl Guest for crate::Osbox {
     }
 
     fn ftruncate(fd: i32, length: i64) -> Result<(), OsError> {
+        // Linux checks the length before the descriptor.
+        nonneg(length)?;
         ftruncate_file(&get(fd)?, length)
     }
 

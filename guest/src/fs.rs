@@ -5,14 +5,15 @@ use crate::Osbox;
 use crate::error::{Fail, os_error};
 use crate::exports::osbox::os::direct::{HeldStep, ListdirResult, ScandirResult, WalkResult};
 use crate::exports::osbox::os::fs::Guest;
+use crate::file;
 use crate::fspath::like;
 use crate::host;
 use crate::host::FileStatus;
 use crate::osbox::os::types::{
-    DirEntry, ErrorCode, FileType, Fspath, OsError, StatResult, StatvfsResult, WalkItem, WalkStep,
+    DirEntry, ErrorCode, FileType, Fspath, OsError, PathOrFd, StatResult, StatvfsResult, WalkItem, WalkStep,
 };
 use crate::posixpath;
-use crate::sandbox::{self, Loc, Mount, resolve};
+use crate::sandbox::{self, Last, Loc, Mount, at, resolve, walk_parent};
 use crate::stat;
 use crate::wasi::clocks::wall_clock::Datetime;
 use crate::wasi::filesystem::types::{
@@ -84,11 +85,16 @@ pub fn permission_bits(loc: &Loc, follow: bool) -> Result<u32, Fail> {
     }
 }
 
+/// `os.stat(path)` before the error is given a file name.
+pub fn stat_fail(path: &Fspath, follow: bool) -> Result<StatResult, Fail> {
+    // POSIX: a trailing slash resolves a final symbolic link even for lstat.
+    let follow = sandbox::follows(path.as_bytes(), follow);
+    resolve(path).and_then(|loc| stat_loc(&loc, follow))
+}
+
 /// `os.stat(path)` with the error naming `path`.
 pub fn stat_path(path: &Fspath, follow: bool) -> Result<StatResult, OsError> {
-    // POSIX: a trailing slash resolves a final symbolic link even for lstat.
-    let follow = follow || path.as_bytes().ends_with(b"/");
-    resolve(path).and_then(|loc| stat_loc(&loc, follow)).map_err(|f| f.on(path))
+    stat_fail(path, follow).map_err(|f| f.on(path))
 }
 
 /// Whether `st_mode` is a directory's.
@@ -213,7 +219,7 @@ pub(crate) fn listdir_direct(path: Option<Fspath>) -> Result<ListdirResult, OsEr
     let path = path.unwrap_or_else(|| curdir(false));
     match kept_listing(&path, false)? {
         Some(_) => Ok(ListdirResult::Held(path.is_bytes())),
-        None => <Osbox as Guest>::listdir(Some(path)).map(ListdirResult::Here),
+        None => <Osbox as Guest>::listdir(Some(PathOrFd::Path(path))).map(ListdirResult::Here),
     }
 }
 
@@ -332,30 +338,40 @@ fn walk_step(top: &Fspath, followlinks: bool, keep: bool) -> Result<(WalkResult,
 }
 
 /// `os.mkdir` without the error's file name.
-fn mkdir_loc(path: &Fspath) -> Result<(), Fail> {
+fn mkdir_loc(path: &Fspath, mode: u32) -> Result<(), Fail> {
     match resolve(path)? {
         Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
         Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Exist.into()),
-        Loc::Real { mount, rel } => mount.changed(mount.dir.create_directory_at(&rel)),
+        Loc::Real { mount, rel } => {
+            mount.changed(mount.dir.create_directory_at(&rel))?;
+            // Linux keeps only the sticky bit of the special ones here.
+            created_mode(mount, &rel, mode & 0o1777, 0o755);
+            Ok(())
+        }
     }
 }
 
-/// The last component of a path, trailing slashes ignored.
-fn last_component(p: &[u8]) -> &[u8] {
-    let trimmed = p.strip_suffix(b"/").map_or(p, |_| {
-        let end = p.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
-        &p[..end]
-    });
-    trimmed.rsplit(|&b| b == b'/').next().unwrap_or(trimmed)
+/// Gives what was just created at `rel` the permission bits `mode` less
+/// the usual umask (022), where the osbox host can set them: WASI creates
+/// without a mode, which comes out as `default`.
+pub(crate) fn created_mode(mount: &crate::sandbox::Mount, rel: &str, mode: u32, default: u32) {
+    let wanted = mode & 0o7777 & !0o022;
+    if wanted != default {
+        let _ = crate::host::chmod(&mount.dir, rel, wanted, true);
+    }
 }
 
+/// `os.rmdir` in Linux's order: the walk to the parent, then `.` (EINVAL),
+/// `..` (ENOTEMPTY), then the directory itself.
 fn rmdir_loc(path: &Fspath) -> Result<(), Fail> {
-    // Linux refuses to remove `.` (EINVAL) and `x/..` is never empty.
-    match last_component(path.checked()?) {
-        b"." => return Err(ErrorCode::Invalid.into()),
-        b".." => return Err(ErrorCode::NotEmpty.into()),
-        _ => {}
+    match sandbox::last(path.checked()?) {
+        Last::Normal => {}
+        Last::Root => return Err(ErrorCode::Busy.into()),
+        kind => {
+            walk_parent(path)?;
+            return Err(if kind == Last::Dot { ErrorCode::Invalid } else { ErrorCode::NotEmpty }.into());
+        }
     }
     match resolve(path)? {
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
@@ -366,7 +382,13 @@ fn rmdir_loc(path: &Fspath) -> Result<(), Fail> {
     }
 }
 
+/// `os.remove` in Linux's order: the walk to the parent, `.`, `..` and `/`
+/// (EISDIR), the read-only check, then the name.
 fn remove_loc(path: &Fspath) -> Result<(), Fail> {
+    if sandbox::last(path.checked()?) != Last::Normal {
+        walk_parent(path)?;
+        return Err(ErrorCode::IsDirectory.into());
+    }
     match resolve(path)? {
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
         Loc::Virtual { .. } => Err(ErrorCode::IsDirectory.into()),
@@ -374,6 +396,10 @@ fn remove_loc(path: &Fspath) -> Result<(), Fail> {
         Loc::Real { mount, rel } if rel.ends_with('/') => {
             // `f/` names a directory that a file or a link is not: ENOTDIR,
             // and a real directory is EISDIR, as Linux's unlink answers.
+            walk_parent(path)?;
+            if mount.read_only {
+                return Err(ErrorCode::ReadOnly.into());
+            }
             let bare = rel.trim_end_matches('/');
             match mount.dir.stat_at(PathFlags::empty(), bare)?.type_ {
                 DescriptorType::Directory => Err(ErrorCode::IsDirectory.into()),
@@ -384,68 +410,111 @@ fn remove_loc(path: &Fspath) -> Result<(), Fail> {
     }
 }
 
+/// `os.rename` in Linux's order (`do_renameat2`): the walks to both
+/// parents, `.`, `..` and `/` (EBUSY), the read-only check, a missing
+/// source; then what the host checks, or for the mount points and the
+/// virtual tree what Linux would check of a mount point (EBUSY).
 fn rename_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
-    if matches!(last_component(src.checked()?), b"." | b"..") {
+    let (ls, ld) = (sandbox::last(src.checked()?), sandbox::last(dst.checked()?));
+    let from = resolve(src)?;
+    let to = match resolve(dst) {
+        Ok(to) => to,
+        Err(e) => {
+            walk_parent(src)?;
+            return Err(e);
+        }
+    };
+    let top = |l: &Loc| matches!(l, Loc::Virtual { .. }) || matches!(l, Loc::Real { rel, .. } if rel == ".");
+    if ls == Last::Normal && ld == Last::Normal && !top(&from) && !top(&to) {
+        let (Loc::Real { mount: m1, rel: r1 }, Loc::Real { mount: m2, rel: r2 }) = (from, to) else {
+            unreachable!("neither is virtual")
+        };
+        let r = m1.dir.rename_at(&r1, &m2.dir, &r2);
+        if matches!(r, Err(WasiCode::Io)) && !std::ptr::eq(m1, m2) {
+            // WASI words EXDEV as an I/O error; the host knows better.
+            match host::rename(&m1.dir, &r1, &m2.dir, &r2) {
+                Err(ErrorCode::NotImplemented) => {}
+                other => return other.map_err(Fail::Code),
+            }
+        }
+        return if m2.read_only { m2.changed(r) } else { m1.changed(r) };
+    }
+    walk_parent(src)?;
+    walk_parent(dst)?;
+    if ls != Last::Normal || ld != Last::Normal {
         return Err(ErrorCode::Busy.into());
     }
-    let from = resolve(src)?;
-    let to = resolve(dst)?;
-    match (from, to) {
-        (Loc::Virtual { exists: false, .. }, _) => Err(ErrorCode::NoEntry.into()),
-        (Loc::Virtual { .. }, _) | (Loc::Real { .. }, Loc::Virtual { exists: true, .. }) => Err(ErrorCode::Busy.into()),
-        (Loc::Real { .. }, Loc::Virtual { exists: false, .. }) => Err(ErrorCode::Access.into()),
-        (Loc::Real { rel, .. }, _) | (_, Loc::Real { rel, .. }) if rel == "." => Err(ErrorCode::Busy.into()),
-        (Loc::Real { mount: m1, rel: r1 }, Loc::Real { mount: m2, rel: r2 }) => {
-            let r = m1.dir.rename_at(&r1, &m2.dir, &r2);
-            if matches!(r, Err(WasiCode::Io)) && !std::ptr::eq(m1, m2) {
-                // WASI words EXDEV as an I/O error; the host knows better.
-                match host::rename(&m1.dir, &r1, &m2.dir, &r2) {
-                    Err(ErrorCode::NotImplemented) => {}
-                    other => return other.map_err(Fail::Code),
-                }
-            }
-            if m2.read_only { m2.changed(r) } else { m1.changed(r) }
+    for loc in [&from, &to] {
+        if let Loc::Real { mount, .. } = loc
+            && mount.read_only
+        {
+            return Err(ErrorCode::ReadOnly.into());
         }
+    }
+    let st = stat_loc(&from, false)?;
+    match to {
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
+        _ if top(&from) => Err(ErrorCode::Busy.into()),
+        // Onto a mount point or a virtual directory: a file cannot replace
+        // a directory (EISDIR), and a mount point is busy.
+        _ if !is_dir_mode(st.mode) => Err(ErrorCode::IsDirectory.into()),
+        _ => Err(ErrorCode::Busy.into()),
     }
 }
 
-/// A two-path call's locations, both beneath mounts; the virtual tree can
-/// hold neither links nor files.
 /// A mount and a path beneath it.
 type Beneath = (&'static Mount, String);
 
-fn real_pair(src: &Fspath, dst: &Fspath) -> Result<(Beneath, Beneath), Fail> {
-    let real = |loc: Loc| match loc {
-        Loc::Real { mount, rel } => Ok((mount, rel)),
-        Loc::Virtual { exists: false, .. } => Err(Fail::Code(ErrorCode::NoEntry)),
-        Loc::Virtual { .. } => Err(Fail::Code(ErrorCode::Exist)),
-    };
-    Ok((real(resolve(src)?)?, real(resolve(dst)?)?))
+/// A name about to be made by `link` or `symlink`, checked as Linux's
+/// `filename_create` does: the walk to its directory; `.`, `..` and `/`, or
+/// a name that exists (a dangling link too), are EEXIST; a missing name
+/// with a trailing slash is ENOENT; then the read-only check.
+fn new_name(dst: &Fspath) -> Result<Beneath, Fail> {
+    walk_parent(dst)?;
+    if sandbox::last(dst.as_bytes()) != Last::Normal {
+        return Err(ErrorCode::Exist.into());
+    }
+    let slash = sandbox::trailing_slash(dst.as_bytes());
+    match resolve(dst)? {
+        Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
+        Loc::Virtual { exists: false, .. } if slash => Err(ErrorCode::NoEntry.into()),
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
+        Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Exist.into()),
+        Loc::Real { mount, rel } => {
+            let bare = rel.trim_end_matches('/');
+            if mount.dir.stat_at(PathFlags::empty(), bare).is_ok() {
+                return Err(ErrorCode::Exist.into());
+            }
+            if slash {
+                return Err(ErrorCode::NoEntry.into());
+            }
+            if mount.read_only {
+                return Err(ErrorCode::ReadOnly.into());
+            }
+            Ok((mount, bare.to_string()))
+        }
+    }
 }
 
 fn symlink_loc(src: &Fspath, dst: &Fspath) -> Result<(), Fail> {
     let target = crate::fspath::wasi_str(src.checked()?)?.to_string();
+    if target.is_empty() {
+        return Err(ErrorCode::NoEntry.into());
+    }
+    let (mount, rel) = new_name(dst)?;
     if target.starts_with('/') {
-        // WASI refuses absolute targets; Linux would first report a taken
-        // or unreachable destination, so those come first here too.
-        if stat_path(dst, false).is_ok() {
-            return Err(ErrorCode::Exist.into());
-        }
-        let parent = dst.like(posixpath::dirname(dst.as_bytes()));
-        if !parent.as_bytes().is_empty() && !isdir(&parent) {
-            return Err(ErrorCode::NoEntry.into());
-        }
+        // WASI refuses absolute targets, after what Linux checks first.
         return Err(ErrorCode::NotPermitted.into());
     }
-    match resolve(dst)? {
-        Loc::Virtual { exists: true, .. } => Err(ErrorCode::Exist.into()),
-        Loc::Virtual { exists: false, .. } => Err(ErrorCode::Access.into()),
-        Loc::Real { rel, .. } if rel == "." => Err(ErrorCode::Exist.into()),
-        Loc::Real { mount, rel } => mount.changed(mount.dir.symlink_at(&target, &rel)),
-    }
+    mount.changed(mount.dir.symlink_at(&target, &rel))
 }
 
 fn readlink_loc(path: &Fspath) -> Result<Vec<u8>, Fail> {
+    // `.`, `..` and `/` name directories: the walk's errors, else EINVAL.
+    if sandbox::last(path.checked()?) != Last::Normal {
+        stat_fail(path, true)?;
+        return Err(ErrorCode::Invalid.into());
+    }
     match resolve(path)? {
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
         Loc::Virtual { .. } => Err(ErrorCode::Invalid.into()),
@@ -454,23 +523,26 @@ fn readlink_loc(path: &Fspath) -> Result<Vec<u8>, Fail> {
     }
 }
 
+/// `linkat` in Linux's order: the source (followed when `follow`), then
+/// the new name (`new_name`), then EPERM for a directory.
 fn link_loc(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), Fail> {
+    let st = stat_fail(src, follow)?;
+    let (m2, r2) = new_name(dst)?;
+    if is_dir_mode(st.mode) {
+        return Err(ErrorCode::NotPermitted.into());
+    }
     // WASI links the name itself; following a link to its file is done here.
     let followed;
-    let src = if follow && stat_path(src, false).is_ok_and(|s| stat::is(s.mode, FileType::SymbolicLink)) {
+    let src = if follow && stat::is(stat_fail(src, false)?.mode, FileType::SymbolicLink) {
         followed = src.like(crate::path::realpath_bytes(src, true)?);
         &followed
     } else {
         src
     };
-    let ((m1, r1), (m2, r2)) = real_pair(src, dst)?;
-    if r1 == "." {
-        return Err(ErrorCode::NotPermitted.into());
-    }
-    // Linux refuses hard links to directories with EPERM.
-    if m1.dir.stat_at(PathFlags::empty(), &r1)?.type_ == DescriptorType::Directory {
-        return Err(ErrorCode::NotPermitted.into());
-    }
+    let (m1, r1) = match resolve(src)? {
+        Loc::Real { mount, rel } if rel != "." => (mount, rel),
+        _ => return Err(ErrorCode::NotPermitted.into()),
+    };
     let r = m1.dir.link_at(PathFlags::empty(), &r1, &m2.dir, &r2);
     if m2.read_only { m2.changed(r) } else { m1.changed(r) }
 }
@@ -500,49 +572,59 @@ fn timestamp(ns: i64) -> Result<NewTimestamp, Fail> {
     Ok(NewTimestamp::Timestamp(Datetime { seconds, nanoseconds: ns.rem_euclid(1_000_000_000) as u32 }))
 }
 
-fn utime_loc(path: &Fspath, times: Option<(i64, i64)>, follow: bool) -> Result<(), Fail> {
-    let (atime, mtime) = match times {
+/// `os.utime`'s times for WASI: now, or the nanoseconds given.
+fn new_times(times: Option<(i64, i64)>) -> Result<(NewTimestamp, NewTimestamp), Fail> {
+    Ok(match times {
         None => (NewTimestamp::Now, NewTimestamp::Now),
         Some((a, m)) => (timestamp(a)?, timestamp(m)?),
-    };
+    })
+}
+
+fn utime_loc(path: &Fspath, times: Option<(i64, i64)>, follow: bool) -> Result<(), Fail> {
+    let (atime, mtime) = new_times(times)?;
+    let follow = sandbox::follows(path.as_bytes(), follow);
     match resolve(path)? {
         Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
         Loc::Virtual { .. } => Err(ErrorCode::Access.into()),
-        Loc::Real { mount, rel } if rel == "." => mount.changed(mount.dir.set_times(atime, mtime)),
         Loc::Real { mount, rel } => mount.changed(mount.dir.set_times_at(flags(follow), &rel, atime, mtime)),
-    }
-}
-
-/// `os.chmod`: done by the osbox host beneath the directory the guest
-/// resolved. The virtual tree is nobody's to change (`EPERM`).
-fn chmod_loc(path: &Fspath, mode: u32, follow: bool) -> Result<(), Fail> {
-    match resolve(path)? {
-        Loc::Real { mount, rel } => host::chmod(&mount.dir, &rel, mode, follow).map_err(Fail::Code),
-        Loc::Virtual { exists: true, .. } => Err(ErrorCode::NotPermitted.into()),
-        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
     }
 }
 
 /// `os.access`: existence from stat; read and write by trying to open the
 /// way they would be used (WASI has no access check); execute from the
-/// permission bits the host reports.
+/// permission bits the host reports, and for a directory, searching it.
 fn access_loc(path: &Fspath, mode: i32, follow: bool) -> Result<bool, Fail> {
+    let follow = sandbox::follows(path.as_bytes(), follow);
     let loc = resolve(path)?;
     let st = stat_loc(&loc, follow)?;
     if mode == 0 {
         return Ok(true);
     }
-    if mode & 1 != 0 && permission_bits(&loc, follow)? & 0o111 == 0 {
-        return Ok(false);
-    }
     let is_dir = is_dir_mode(st.mode);
-    let (mount, rel) = match loc {
+    let (mount, rel) = match &loc {
         Loc::Virtual { .. } => return Ok(mode & 2 == 0),
-        Loc::Real { mount, rel } => (mount, rel),
+        Loc::Real { mount, rel } => (*mount, rel.as_str()),
     };
+    // A link itself (not followed) has every permission; only a read-only
+    // grant refuses writing.
+    if stat::is(st.mode, FileType::SymbolicLink) {
+        return Ok(mode & 2 == 0 || !mount.read_only);
+    }
+    if mode & 1 != 0 {
+        let allowed = if is_dir {
+            // Searching a directory is what looking up a name in it takes.
+            let inside = if rel == "." { ".".to_string() } else { format!("{}/.", rel.trim_end_matches('/')) };
+            mount.dir.stat_at(PathFlags::SYMLINK_FOLLOW, &inside).is_ok()
+        } else {
+            permission_bits(&loc, follow)? & 0o111 != 0
+        };
+        if !allowed {
+            return Ok(false);
+        }
+    }
     let try_open = |flags: DescriptorFlags| {
         let open_flags = if is_dir { OpenFlags::DIRECTORY } else { OpenFlags::empty() };
-        mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, &rel, open_flags, flags).is_ok()
+        mount.dir.open_at(PathFlags::SYMLINK_FOLLOW, rel, open_flags, flags).is_ok()
     };
     if mode & 4 != 0 && !try_open(DescriptorFlags::READ) {
         return Ok(false);
@@ -554,6 +636,35 @@ fn access_loc(path: &Fspath, mode: i32, follow: bool) -> Result<bool, Fail> {
         }
     }
     Ok(true)
+}
+
+/// `os.chmod`, by the osbox host, after the path's own errors (ENOENT,
+/// ENOTDIR for `f/`, ELOOP). Without following links it is
+/// `fchmodat(AT_SYMLINK_NOFOLLOW)`, which glibc does for anything but a
+/// symbolic link; for a link CPython raises `NotImplementedError` (Linux
+/// has no `lchmod`).
+fn chmod_loc(path: &Fspath, mode: u32, follow: bool) -> Result<(), Fail> {
+    if stat::is(stat_fail(path, follow)?.mode, FileType::SymbolicLink) {
+        return Err(Fail::Raised(crate::error::exception(
+            crate::osbox::os::types::Exception::NotImplementedError,
+            "chmod: follow_symlinks unavailable on this platform",
+        )));
+    }
+    match resolve(path)? {
+        Loc::Real { mount, rel } => host::chmod(&mount.dir, &rel, mode, true).map_err(Fail::Code),
+        Loc::Virtual { exists: true, .. } => Err(ErrorCode::NotPermitted.into()),
+        Loc::Virtual { exists: false, .. } => Err(ErrorCode::NoEntry.into()),
+    }
+}
+
+/// `os.statvfs`, by the osbox host, after the path's own errors.
+fn statvfs_loc(path: &Fspath) -> Result<StatvfsResult, Fail> {
+    stat_fail(path, true)?;
+    match resolve(path)? {
+        Loc::Real { mount, rel } => host::statvfs(&mount.dir, &rel).map_err(Fail::Code),
+        // Nothing is mounted at a directory of the virtual tree.
+        Loc::Virtual { .. } => Err(ErrorCode::NoEntry.into()),
+    }
 }
 
 fn exists(p: &Fspath) -> bool {
@@ -575,12 +686,14 @@ fn split_head_tail(name: &Fspath) -> (Fspath, Fspath) {
 }
 
 /// `os.makedirs`; WASI creates directories without a mode.
-fn makedirs(name: &Fspath, exist_ok: bool) -> Result<(), OsError> {
+/// `os.makedirs`: the directories on the way get the default mode, the
+/// last one `mode`.
+fn makedirs(name: &Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
     let _depth = crate::error::Depth::enter(1)?;
     let (head, tail) = split_head_tail(name);
     let (h, t) = (head.as_bytes(), tail.as_bytes());
     if !h.is_empty() && !t.is_empty() && !exists(&head) {
-        match makedirs(&head, exist_ok) {
+        match makedirs(&head, 0o777, exist_ok) {
             Err(e) if e.code != Some(ErrorCode::Exist) => return Err(e),
             _ => {}
         }
@@ -588,7 +701,7 @@ fn makedirs(name: &Fspath, exist_ok: bool) -> Result<(), OsError> {
             return Ok(());
         }
     }
-    match mkdir_loc(name) {
+    match mkdir_loc(name, mode) {
         Ok(()) => Ok(()),
         Err(f) if exist_ok && isdir(name) && f.code().is_some() => Ok(()),
         Err(f) => Err(f.on(name)),
@@ -613,6 +726,8 @@ fn realpath_of(path: &Fspath) -> Result<Vec<u8>, OsError> {
 }
 
 impl Guest for crate::Osbox {
+    type Fwalk = crate::fwalk::Fwalk;
+
     fn getcwd(bytes: bool) -> Result<Fspath, OsError> {
         let cwd = sandbox::cwd();
         // CPython's getcwd fails once the directory has been removed.
@@ -630,14 +745,26 @@ impl Guest for crate::Osbox {
         Ok(())
     }
 
-    fn listdir(path: Option<Fspath>) -> Result<Vec<Fspath>, OsError> {
-        let path = path.unwrap_or_else(|| curdir(false));
+    fn listdir(path: Option<PathOrFd>) -> Result<Vec<Fspath>, OsError> {
+        let path = match path {
+            Some(PathOrFd::Fd(fd)) => {
+                let dir = Fspath::Bytes(fd_dir(fd)?);
+                let (_, entries) = list(&dir, false, false).map_err(|e| naming_fd(e, fd))?;
+                return Ok(entries.into_iter().map(|(n, _, _, _)| Fspath::Text(n)).collect());
+            }
+            Some(PathOrFd::Path(p)) => p,
+            None => curdir(false),
+        };
         let (_, entries) = list(&path, false, false)?;
         Ok(entries.into_iter().map(|(n, _, _, _)| path.like(n.into_bytes())).collect())
     }
 
-    fn scandir(path: Option<Fspath>) -> Result<Vec<DirEntry>, OsError> {
-        scan(&path.unwrap_or_else(|| curdir(false)), true)
+    fn scandir(path: Option<PathOrFd>) -> Result<Vec<DirEntry>, OsError> {
+        match path {
+            Some(PathOrFd::Fd(fd)) => scan_fd(fd, true),
+            Some(PathOrFd::Path(p)) => scan(&p, true),
+            None => scan(&curdir(false), true),
+        }
     }
 
     fn walk(top: Fspath, topdown: bool, followlinks: bool) -> Vec<WalkItem> {
@@ -653,39 +780,39 @@ impl Guest for crate::Osbox {
             .collect()
     }
 
-    fn stat(path: Fspath, follow_symlinks: bool) -> Result<StatResult, OsError> {
-        stat_path(&path, follow_symlinks)
+    fn stat(path: Fspath, dir_fd: Option<i32>, follow_symlinks: bool) -> Result<StatResult, OsError> {
+        at(dir_fd, &path).and_then(|p| stat_fail(&p, follow_symlinks)).map_err(|f| f.on(&path))
     }
 
-    fn mkdir(path: Fspath, _mode: u32) -> Result<(), OsError> {
-        mkdir_loc(&path).map_err(|f| f.on(&path))
+    fn mkdir(path: Fspath, mode: u32, dir_fd: Option<i32>) -> Result<(), OsError> {
+        at(dir_fd, &path).and_then(|p| mkdir_loc(&p, mode)).map_err(|f| f.on(&path))
     }
 
-    fn makedirs(name: Fspath, _mode: u32, exist_ok: bool) -> Result<(), OsError> {
-        makedirs(&name, exist_ok)
+    fn makedirs(name: Fspath, mode: u32, exist_ok: bool) -> Result<(), OsError> {
+        makedirs(&name, mode, exist_ok)
     }
 
-    fn rmdir(path: Fspath) -> Result<(), OsError> {
-        rmdir_loc(&path).map_err(|f| f.on(&path))
+    fn rmdir(path: Fspath, dir_fd: Option<i32>) -> Result<(), OsError> {
+        at(dir_fd, &path).and_then(|p| rmdir_loc(&p)).map_err(|f| f.on(&path))
     }
 
     fn removedirs(name: Fspath) -> Result<(), OsError> {
         removedirs(&name)
     }
 
-    fn remove(path: Fspath) -> Result<(), OsError> {
-        remove_loc(&path).map_err(|f| f.on(&path))
+    fn remove(path: Fspath, dir_fd: Option<i32>) -> Result<(), OsError> {
+        at(dir_fd, &path).and_then(|p| remove_loc(&p)).map_err(|f| f.on(&path))
     }
 
-    fn rename(src: Fspath, dst: Fspath) -> Result<(), OsError> {
-        rename_loc(&src, &dst).map_err(|f| f.on2(&src, &dst))
+    fn rename(src: Fspath, dst: Fspath, src_dir_fd: Option<i32>, dst_dir_fd: Option<i32>) -> Result<(), OsError> {
+        two_paths(src_dir_fd, &src, dst_dir_fd, &dst, walk_parent, rename_loc).map_err(|f| f.on2(&src, &dst))
     }
 
     fn renames(old: Fspath, new: Fspath) -> Result<(), OsError> {
         let (head, tail) = posixpath::split(new.as_bytes());
         let head = new.like(head);
         if !head.as_bytes().is_empty() && !tail.is_empty() && !exists(&head) {
-            makedirs(&head, false)?;
+            makedirs(&head, 0o777, false)?;
         }
         rename_loc(&old, &new).map_err(|f| f.on2(&old, &new))?;
         let (head, tail) = posixpath::split(old.as_bytes());
@@ -695,40 +822,143 @@ impl Guest for crate::Osbox {
         Ok(())
     }
 
-    fn symlink(src: Fspath, dst: Fspath) -> Result<(), OsError> {
-        symlink_loc(&src, &dst).map_err(|f| f.on2(&src, &dst))
+    fn symlink(src: Fspath, dst: Fspath, dir_fd: Option<i32>) -> Result<(), OsError> {
+        // An empty target fails before anything is looked up.
+        let empty = src.checked().map(|t| t.is_empty());
+        let r = match empty {
+            Ok(true) => Err(ErrorCode::NoEntry.into()),
+            Ok(false) => at(dir_fd, &dst).and_then(|d| symlink_loc(&src, &d)),
+            Err(f) => Err(f),
+        };
+        r.map_err(|f| f.on2(&src, &dst))
     }
 
-    fn readlink(path: Fspath) -> Result<Fspath, OsError> {
-        readlink_loc(&path).map(|t| path.like(t)).map_err(|f| f.on(&path))
+    fn readlink(path: Fspath, dir_fd: Option<i32>) -> Result<Fspath, OsError> {
+        // readlinkat takes an empty path as the descriptor itself: it must
+        // be open, and a directory or file is no link to read.
+        if let Some(fd) = dir_fd.filter(|_| path.as_bytes().is_empty()) {
+            let open = file::opened_path(fd).map(drop).or_else(|f| match f.code() {
+                Some(ErrorCode::BadDescriptor) if file::stdio_of(fd).is_ok() => Ok(()),
+                _ => Err(f),
+            });
+            return Err(open.err().unwrap_or(ErrorCode::NoEntry.into()).on(&path));
+        }
+        at(dir_fd, &path).and_then(|p| readlink_loc(&p)).map(|t| path.like(t)).map_err(|f| f.on(&path))
     }
 
-    fn link(src: Fspath, dst: Fspath, follow_symlinks: bool) -> Result<(), OsError> {
-        link_loc(&src, &dst, follow_symlinks).map_err(|f| f.on2(&src, &dst))
+    fn link(
+        src: Fspath,
+        dst: Fspath,
+        src_dir_fd: Option<i32>,
+        dst_dir_fd: Option<i32>,
+        follow_symlinks: bool,
+    ) -> Result<(), OsError> {
+        // CPython calls link(2), which never follows a symbolic link, unless
+        // a dir_fd makes it linkat, which follows one when asked.
+        let follow = follow_symlinks && (src_dir_fd.is_some() || dst_dir_fd.is_some());
+        // linkat looks the source up whole before it turns to the new name.
+        let src_first = |s: &Fspath| stat_fail(s, follow).map(drop);
+        two_paths(src_dir_fd, &src, dst_dir_fd, &dst, src_first, |s, d| link_loc(s, d, follow))
+            .map_err(|f| f.on2(&src, &dst))
     }
 
     fn truncate(path: Fspath, length: i64) -> Result<(), OsError> {
         truncate_loc(&path, length).map_err(|f| f.on(&path))
     }
 
-    fn utime(path: Fspath, times: Option<(i64, i64)>, follow_symlinks: bool) -> Result<(), OsError> {
+    fn utime(
+        path: PathOrFd,
+        times: Option<(i64, i64)>,
+        dir_fd: Option<i32>,
+        follow_symlinks: bool,
+    ) -> Result<(), OsError> {
         // CPython 3.11's utime errors name no file.
-        utime_loc(&path, times, follow_symlinks).map_err(|f| f.bare())
+        match path {
+            PathOrFd::Fd(fd) => {
+                let (atime, mtime) = new_times(times).map_err(Fail::bare)?;
+                file::with_descriptor(fd, |desc, mount| mount.changed(desc.set_times(atime, mtime))).map_err(Fail::bare)
+            }
+            PathOrFd::Path(path) => {
+                at(dir_fd, &path).and_then(|p| utime_loc(&p, times, follow_symlinks)).map_err(Fail::bare)
+            }
+        }
     }
 
-    fn access(path: Fspath, mode: i32, follow_symlinks: bool) -> bool {
-        access_loc(&path, mode, follow_symlinks).unwrap_or(false)
+    fn access(path: Fspath, mode: i32, dir_fd: Option<i32>, follow_symlinks: bool) -> bool {
+        at(dir_fd, &path).and_then(|p| access_loc(&p, mode, follow_symlinks)).unwrap_or(false)
     }
 
-    fn chmod(path: Fspath, mode: u32, follow_symlinks: bool) -> Result<(), OsError> {
-        chmod_loc(&path, mode, follow_symlinks).map_err(|f| f.on(&path))
+    fn chmod(path: Fspath, mode: u32, dir_fd: Option<i32>, follow_symlinks: bool) -> Result<(), OsError> {
+        at(dir_fd, &path).and_then(|p| chmod_loc(&p, mode, follow_symlinks)).map_err(|f| f.on(&path))
     }
 
     fn statvfs(path: Fspath) -> Result<StatvfsResult, OsError> {
-        match resolve(&path).map_err(|f| f.on(&path))? {
-            Loc::Real { mount, rel } => host::statvfs(&mount.dir, &rel).map_err(|c| os_error(c, Some(&path), None)),
-            // Nothing is mounted at a directory of the virtual tree.
-            Loc::Virtual { .. } => Err(os_error(ErrorCode::NoEntry, Some(&path), None)),
-        }
+        statvfs_loc(&path).map_err(|f| f.on(&path))
     }
+
+    fn fchdir(fd: i32) -> Result<(), OsError> {
+        sandbox::set_cwd(file::dir_path(fd).map_err(Fail::bare)?);
+        Ok(())
+    }
+
+    fn fchmod(fd: i32, mode: u32) -> Result<(), OsError> {
+        let path = Fspath::Bytes(file::opened_path(fd).map_err(Fail::bare)?);
+        chmod_loc(&path, mode, true).map_err(Fail::bare)
+    }
+
+    fn fstatvfs(fd: i32) -> Result<StatvfsResult, OsError> {
+        let path = Fspath::Bytes(file::opened_path(fd).map_err(Fail::bare)?);
+        statvfs_loc(&path).map_err(Fail::bare)
+    }
+}
+
+/// `os.scandir(fd)` materialised: names are `str`, and each entry's path
+/// is its name.
+pub(crate) fn scan_fd(fd: i32, inodes: bool) -> Result<Vec<DirEntry>, OsError> {
+    let dir = Fspath::Bytes(fd_dir(fd)?);
+    let mut entries = scan(&dir, inodes).map_err(|e| naming_fd(e, fd))?;
+    for e in &mut entries {
+        let name = like(false, e.name.as_bytes().to_vec());
+        (e.name, e.path) = (name.clone(), name);
+    }
+    Ok(entries)
+}
+
+/// The directory open as `fd`, for `os.listdir(fd)` and `os.scandir(fd)`:
+/// EBADF names no file, ENOTDIR names the descriptor, as in CPython.
+fn fd_dir(fd: i32) -> Result<Vec<u8>, OsError> {
+    file::dir_path(fd).map_err(|f| match f.code() {
+        Some(ErrorCode::NotDirectory) => crate::error::os_error_fd(ErrorCode::NotDirectory, fd),
+        _ => f.bare(),
+    })
+}
+
+/// An error of a call on the directory open as `fd`, naming the descriptor.
+fn naming_fd(e: OsError, fd: i32) -> OsError {
+    match e.code {
+        Some(code) if e.filename.is_some() => crate::error::os_error_fd(code, fd),
+        _ => e,
+    }
+}
+
+/// A call on two paths, each relative to its own directory descriptor. A
+/// bad descriptor for the second path shows only after `src_first`, what
+/// Linux checks of the first path before it looks at the second.
+fn two_paths(
+    src_dir_fd: Option<i32>,
+    src: &Fspath,
+    dst_dir_fd: Option<i32>,
+    dst: &Fspath,
+    src_first: impl FnOnce(&Fspath) -> Result<(), Fail>,
+    f: impl FnOnce(&Fspath, &Fspath) -> Result<(), Fail>,
+) -> Result<(), Fail> {
+    let s = at(src_dir_fd, src)?;
+    let d = match at(dst_dir_fd, dst) {
+        Ok(d) => d,
+        Err(e) => {
+            src_first(&s)?;
+            return Err(e);
+        }
+    };
+    f(&s, &d)
 }

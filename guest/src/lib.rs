@@ -22,6 +22,7 @@ mod error;
 pub mod file;
 mod fs;
 mod fspath;
+mod fwalk;
 mod host;
 mod path;
 mod platform;

@@ -7,6 +7,7 @@
 //! that would leave the mount fails in the host with `EPERM`, not here by
 //! string checks.
 
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 
 use crate::error::Fail;
@@ -164,7 +165,10 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
         match &mut real {
             Some((mount, rel, plain)) => {
                 if comp == b"." {
-                    if !rel.is_empty() {
+                    // A last `.` stays, for WASI to check what it follows
+                    // is a directory (`f/.` is ENOTDIR); one on the way is
+                    // nothing, and must not be what a later `..` removes.
+                    if !rel.is_empty() && i + 1 == comps.len() {
                         rel.push(comp);
                     }
                 } else if comp == b".." && rel.is_empty() {
@@ -223,9 +227,15 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
     }
     match real {
         None => Ok(Loc::Virtual { comps: virt, exists: true }),
-        Some((mount, rel, _)) => {
+        Some((mount, mut rel, plain)) => {
             if rel.is_empty() {
                 return Ok(Loc::Real { mount, rel: ".".into() });
+            }
+            // `l/x/..` ends in the directory it reaches, never in the link
+            // `l`, whatever a call says about following links; WASI is
+            // given `l/x/../.` so that it cannot take `..` for the link.
+            if !plain && rel.last() == Some(&&b".."[..]) {
+                rel.push(b".");
             }
             let mut s = rel.join(&b'/');
             if trailing_slash {
@@ -234,4 +244,87 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
             Ok(Loc::Real { mount, rel: wasi_str(&s)?.to_string() })
         }
     }
+}
+
+/// The path a call with `dir_fd` acts on: a relative `path` joined to the
+/// directory open as `dir_fd` (whose path the descriptor table keeps, as
+/// the current directory is kept); an absolute or empty one as it is.
+pub fn at(dir_fd: Option<i32>, path: &Fspath) -> Result<Cow<'_, Fspath>, Fail> {
+    let bytes = path.checked()?;
+    let Some(dir_fd) = dir_fd.filter(|_| !bytes.is_empty() && !bytes.starts_with(b"/")) else {
+        return Ok(Cow::Borrowed(path));
+    };
+    let mut joined = crate::file::dir_path(dir_fd)?;
+    joined.push(b'/');
+    joined.extend_from_slice(bytes);
+    Ok(Cow::Owned(path.like(joined)))
+}
+
+/// How Linux's path walk classes the last component of a path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Last {
+    /// A name.
+    Normal,
+    /// `.`
+    Dot,
+    /// `..`
+    DotDot,
+    /// No last component: `/`.
+    Root,
+}
+
+/// The path without its trailing slashes (`/` stays `/`).
+fn trimmed(p: &[u8]) -> &[u8] {
+    let end = p.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
+    if end == 0 && !p.is_empty() { &p[..1] } else { &p[..end] }
+}
+
+/// The kind of `path`'s last component.
+pub fn last(path: &[u8]) -> Last {
+    let t = trimmed(path);
+    if t == b"/" {
+        return Last::Root;
+    }
+    match t.rsplit(|&b| b == b'/').next() {
+        Some(b".") => Last::Dot,
+        Some(b"..") => Last::DotDot,
+        _ => Last::Normal,
+    }
+}
+
+/// Whether `path` ends with a slash after its last name (`d/`).
+pub fn trailing_slash(path: &[u8]) -> bool {
+    path.len() > 1 && path.ends_with(b"/")
+}
+
+/// Whether a lookup of `path` ends by following a link, when `follow` asks
+/// it not to: a trailing slash, and a last `.` or `..` (a directory, never
+/// a link), resolve it all the same.
+pub fn follows(path: &[u8], follow: bool) -> bool {
+    follow || trailing_slash(path) || last(path) != Last::Normal
+}
+
+/// The walk to the directory that holds `path`'s last component, as Linux
+/// makes it before anything else (`filename_parentat`): `ENOENT` for `''`
+/// or a missing directory on the way, `ENOTDIR` for a file on the way,
+/// `ELOOP`. Calls whose own checks would answer first in osbox make it
+/// first, so their errors come in Linux's order.
+pub fn walk_parent(path: &Fspath) -> Result<(), Fail> {
+    let bytes = path.checked()?;
+    if bytes.is_empty() {
+        return Err(ErrorCode::NoEntry.into());
+    }
+    let t = trimmed(bytes);
+    let parent = match t.iter().rposition(|&b| b == b'/') {
+        // The walk starts in the current directory without looking it up:
+        // even a removed one is there to start from.
+        None => return Ok(()),
+        Some(0) => b"/".to_vec(),
+        Some(i) => t[..i].to_vec(),
+    };
+    let st = crate::fs::stat_loc(&resolve(&path.like(parent))?, true)?;
+    if !crate::fs::is_dir_mode(st.mode) {
+        return Err(ErrorCode::NotDirectory.into());
+    }
+    Ok(())
 }

@@ -15,7 +15,7 @@ use crate::exports::osbox::os::shutil::{CopyFunction, Guest};
 use crate::file::flags::{O_CREAT, O_EXCL, O_TRUNC, O_WRONLY};
 use crate::fs::is_dir_mode;
 use crate::host::{self, CopyMetadata};
-use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError};
+use crate::osbox::os::types::{ErrorCode, Exception, FileType, Fspath, OsError, PathOrFd};
 use crate::posixpath::{self, repr_str};
 use crate::sandbox::{self, Loc, Mount, resolve};
 use crate::stat;
@@ -110,7 +110,7 @@ fn closing<T>(fd: i32, f: impl FnOnce(i32) -> Result<T, OsError>) -> Result<T, O
 /// Opens `src` for reading as `open(src, 'rb')` does: a directory is
 /// `IsADirectoryError`.
 fn open_source(src: &Fspath) -> Result<i32, OsError> {
-    let fd = <Osbox as File>::open(src.clone(), 0, 0)?;
+    let fd = <Osbox as File>::open(src.clone(), 0, 0, None)?;
     match <Osbox as File>::fstat(fd) {
         Ok(st) if is_dir_mode(st.mode) => {
             let _ = <Osbox as File>::close(fd);
@@ -149,19 +149,19 @@ fn is_temporary_copy(name: &[u8]) -> bool {
 fn sweep_beside(dst: &Fspath) {
     let (dir, _) = posixpath::split(dst.as_bytes());
     let dir = dst.like(if dir.is_empty() { b".".to_vec() } else { dir });
-    let Ok(st) = <Osbox as Fs>::stat(dir.clone(), true) else { return };
+    let Ok(st) = <Osbox as Fs>::stat(dir.clone(), None, true) else { return };
     if !SWEPT.with(|s| s.borrow_mut().insert((st.dev, st.ino))) {
         return;
     }
-    let Ok(names) = <Osbox as Fs>::listdir(Some(dir.clone())) else { return };
+    let Ok(names) = <Osbox as Fs>::listdir(Some(PathOrFd::Path(dir.clone()))) else { return };
     let now = crate::wasi::clocks::wall_clock::now();
     let now = now.seconds as i64 * 1_000_000_000 + i64::from(now.nanoseconds);
     for name in names.iter().filter(|n| is_temporary_copy(n.as_bytes())) {
         let path = dir.like(posixpath::join(dir.as_bytes(), &[name.as_bytes()]));
-        let stale = <Osbox as Fs>::stat(path.clone(), false)
+        let stale = <Osbox as Fs>::stat(path.clone(), None, false)
             .is_ok_and(|st| stat::is(st.mode, FileType::RegularFile) && now - st.mtime_ns > STALE_NS);
         if stale {
-            let _ = <Osbox as Fs>::remove(path);
+            let _ = <Osbox as Fs>::remove(path, None);
         }
     }
 }
@@ -174,7 +174,7 @@ fn open_beside(dst: &Fspath) -> Result<(i32, Fspath), OsError> {
         name.extend_from_slice(&base);
         name.extend_from_slice(format!(".osbox-{:016x}", crate::wasi::random::random::get_random_u64()).as_bytes());
         let tmp = dst.like(posixpath::join(&dir, &[&name]));
-        match <Osbox as File>::open(tmp.clone(), O_WRONLY | O_CREAT | O_EXCL, 0o600) {
+        match <Osbox as File>::open(tmp.clone(), O_WRONLY | O_CREAT | O_EXCL, 0o600, None) {
             Ok(fd) => return Ok((fd, tmp)),
             Err(e) if e.code == Some(ErrorCode::Exist) => continue,
             Err(e) => return Err(e),
@@ -187,7 +187,7 @@ fn open_beside(dst: &Fspath) -> Result<(i32, Fspath), OsError> {
 fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
     // One stat of each end serves both of CPython's checks: _samefile, then
     // no named pipe (which would block the copy).
-    let (st_src, st_dst) = (<Osbox as Fs>::stat(src.clone(), true), <Osbox as Fs>::stat(dst.clone(), true));
+    let (st_src, st_dst) = (<Osbox as Fs>::stat(src.clone(), None, true), <Osbox as Fs>::stat(dst.clone(), None, true));
     if let (Ok(a), Ok(b)) = (&st_src, &st_dst)
         && a.dev == b.dev
         && a.ino == b.ino
@@ -207,8 +207,8 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
         }
     }
     if !follow && islink(src) {
-        let target = <Osbox as Fs>::readlink(src.clone())?;
-        <Osbox as Fs>::symlink(target, dst.clone())?;
+        let target = <Osbox as Fs>::readlink(src.clone(), None)?;
+        <Osbox as Fs>::symlink(target, dst.clone(), None)?;
         return Ok(dst.clone());
     }
     if fast_copy(src, dst, CopyMetadata::None, sync) {
@@ -217,13 +217,14 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
     sweep_beside(dst);
     let fd_in = open_source(src)?;
     closing(fd_in, |fd_in| {
-        let replacing = <Osbox as Fs>::stat(dst.clone(), false).is_ok_and(|s| stat::is(s.mode, FileType::RegularFile));
+        let replacing =
+            <Osbox as Fs>::stat(dst.clone(), None, false).is_ok_and(|s| stat::is(s.mode, FileType::RegularFile));
         if !replacing {
             return write_new(fd_in, dst, sync);
         }
         // Opening the old file first raises what CPython's open(dst, 'wb')
         // would (EACCES, EROFS) without touching it.
-        <Osbox as File>::close(<Osbox as File>::open(dst.clone(), O_WRONLY, 0)?)?;
+        <Osbox as File>::close(<Osbox as File>::open(dst.clone(), O_WRONLY, 0, None)?)?;
         let (fd_out, tmp) = open_beside(dst)?;
         let written = closing(fd_out, |fd_out| {
             copy_data(fd_in, fd_out, CHUNK)?;
@@ -231,12 +232,12 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
         });
         let placed = written.and_then(|()| {
             if let Ok(bits) = mode_bits(dst, true) {
-                <Osbox as Fs>::chmod(tmp.clone(), bits, true)?;
+                <Osbox as Fs>::chmod(tmp.clone(), bits, None, true)?;
             }
-            <Osbox as Fs>::rename(tmp.clone(), dst.clone())
+            <Osbox as Fs>::rename(tmp.clone(), dst.clone(), None, None)
         });
         if placed.is_err() {
-            let _ = <Osbox as Fs>::remove(tmp);
+            let _ = <Osbox as Fs>::remove(tmp, None);
         }
         placed.map(|()| dst.clone())
     })
@@ -246,12 +247,11 @@ fn copyfile(src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspa
 /// was created.
 fn write_new(fd_in: i32, dst: &Fspath, sync: bool) -> Result<Fspath, OsError> {
     let existed = <Osbox as Path>::lexists(dst.clone());
-    let fd_out = match <Osbox as File>::open(dst.clone(), O_WRONLY | O_CREAT | O_TRUNC, 0o666) {
+    let fd_out = match <Osbox as File>::open(dst.clone(), O_WRONLY | O_CREAT | O_TRUNC, 0o666, None) {
         Ok(fd) => fd,
         // CPython 3.11 (issue 43219): a directory that is not there.
         Err(e) if e.code == Some(ErrorCode::IsDirectory) && !exists(dst) => {
-            let text = String::from_utf8_lossy(dst.as_bytes()).into_owned();
-            return Err(exception(Exception::FileNotFoundError, format!("Directory does not exist: {text}")));
+            return Err(exception(Exception::FileNotFoundError, format!("Directory does not exist: {}", shown(dst))));
         }
         Err(e) => return Err(e),
     };
@@ -260,7 +260,7 @@ fn write_new(fd_in: i32, dst: &Fspath, sync: bool) -> Result<Fspath, OsError> {
         if sync { <Osbox as File>::fsync(fd_out) } else { Ok(()) }
     });
     if written.is_err() && !existed {
-        let _ = <Osbox as Fs>::remove(dst.clone());
+        let _ = <Osbox as Fs>::remove(dst.clone(), None);
     }
     written.map(|()| dst.clone())
 }
@@ -270,20 +270,20 @@ fn copymode(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
         // Linux has no lchmod: CPython does nothing here.
         return Ok(());
     }
-    <Osbox as Fs>::stat(src.clone(), true)?;
+    <Osbox as Fs>::stat(src.clone(), None, true)?;
     let bits = mode_bits(src, true)?;
-    <Osbox as Fs>::chmod(dst.clone(), bits, true)
+    <Osbox as Fs>::chmod(dst.clone(), bits, None, true)
 }
 
 fn copystat(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
     let follow = follow || !(islink(src) && islink(dst));
-    let st = <Osbox as Fs>::stat(src.clone(), follow)?;
-    <Osbox as Fs>::utime(dst.clone(), Some((st.atime_ns, st.mtime_ns)), follow)?;
+    let st = <Osbox as Fs>::stat(src.clone(), None, follow)?;
+    <Osbox as Fs>::utime(PathOrFd::Path(dst.clone()), Some((st.atime_ns, st.mtime_ns)), None, follow)?;
     if follow {
         // Without the osbox host there are no permission bits to copy; CPython
         // on WASI skips the same way.
         match mode_bits(src, true) {
-            Ok(bits) => <Osbox as Fs>::chmod(dst.clone(), bits, true)?,
+            Ok(bits) => <Osbox as Fs>::chmod(dst.clone(), bits, None, true)?,
             Err(e) if e.code == Some(ErrorCode::NotImplemented) => {}
             Err(e) => return Err(e),
         }
@@ -297,6 +297,12 @@ fn copystat(src: &Fspath, dst: &Fspath, follow: bool) -> Result<(), OsError> {
 /// host is there and nothing unusual is asked; `false` leaves it to the
 /// general path, which gives the exact errors of whatever is unusual.
 fn fast_copy(src: &Fspath, dst: &Fspath, metadata: CopyMetadata, sync: bool) -> bool {
+    // `..` through a link is the kernel's to resolve, and `f/` not a file
+    // to copy: the general path does them.
+    let plain = |p: &Fspath| !p.as_bytes().split(|&b| b == b'/').any(|c| c == b"..") && !p.as_bytes().ends_with(b"/");
+    if !plain(src) || !plain(dst) {
+        return false;
+    }
     let (Ok(Loc::Real { mount: m1, rel: r1 }), Ok(Loc::Real { mount: m2, rel: r2 })) = (resolve(src), resolve(dst))
     else {
         return false;
@@ -305,9 +311,12 @@ fn fast_copy(src: &Fspath, dst: &Fspath, metadata: CopyMetadata, sync: bool) -> 
 }
 
 fn copy_with(function: CopyFunction, src: &Fspath, dst: &Fspath, follow: bool, sync: bool) -> Result<Fspath, OsError> {
+    if function == CopyFunction::NotCallable {
+        return Err(crate::error::type_error("object is not callable"));
+    }
     let metadata = match function {
         CopyFunction::Copy => CopyMetadata::Mode,
-        CopyFunction::Copy2 => CopyMetadata::ModeAndTimes,
+        CopyFunction::Copy2 | CopyFunction::NotCallable => CopyMetadata::ModeAndTimes,
     };
     if follow && fast_copy(src, dst, metadata, sync) {
         return Ok(dst.clone());
@@ -319,7 +328,7 @@ fn copy_with(function: CopyFunction, src: &Fspath, dst: &Fspath, follow: bool, s
     copyfile(src, &dst, follow, sync)?;
     match function {
         CopyFunction::Copy => copymode(src, &dst, follow)?,
-        CopyFunction::Copy2 => copystat(src, &dst, follow)?,
+        CopyFunction::Copy2 | CopyFunction::NotCallable => copystat(src, &dst, follow)?,
     }
     Ok(dst)
 }
@@ -394,13 +403,23 @@ struct Tree<'a> {
 }
 
 /// A `(src, dst, why)` of `shutil.Error`.
-type Failure = (Fspath, Fspath, String);
+enum Failure {
+    Tuple(Fspath, Fspath, String),
+    /// What `errors.extend(err.args[0])` adds for a `shutil.Error` whose
+    /// argument is a message (`SameFileError`): its characters, one by one.
+    Char(char),
+}
 
-/// `str(shutil.Error(failures))`: the list of tuples as Python prints it.
+/// `str(shutil.Error(failures))`: the list as Python prints it.
 fn failures_message(failures: &[Failure]) -> String {
     let items: Vec<String> = failures
         .iter()
-        .map(|(s, d, why)| format!("({}, {}, {})", crate::error::repr(s), crate::error::repr(d), repr_str(why)))
+        .map(|f| match f {
+            Failure::Tuple(s, d, why) => {
+                format!("({}, {}, {})", crate::error::repr(s), crate::error::repr(d), repr_str(why))
+            }
+            Failure::Char(c) => repr_str(&c.to_string()),
+        })
         .collect();
     format!("[{}]", items.join(", "))
 }
@@ -417,6 +436,10 @@ fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
     let _depth = crate::error::Depth::enter(2).map_err(TreeError::Os)?;
     // Without inodes: copytree never asks for them.
     let entries = crate::fs::scan(src, false).map_err(TreeError::Os)?;
+    // ignore_patterns matches with str patterns, which bytes names refuse.
+    if src.is_bytes() && t.ignore.as_ref().is_some_and(|p| !p.is_empty()) && !entries.is_empty() {
+        return Err(TreeError::Os(crate::error::type_error("cannot use a string pattern on a bytes-like object")));
+    }
     <Osbox as Fs>::makedirs(dst.clone(), 0o777, t.dirs_exist_ok).map_err(TreeError::Os)?;
     let mut errors: Vec<Failure> = Vec::new();
     for entry in entries {
@@ -428,9 +451,9 @@ fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
         let is_dir = entry.type_ == FileType::Directory || entry.target_type == Some(FileType::Directory);
         let result = (|| {
             if entry.type_ == FileType::SymbolicLink {
-                let linkto = <Osbox as Fs>::readlink(srcname.clone()).map_err(TreeError::Os)?;
+                let linkto = <Osbox as Fs>::readlink(srcname.clone(), None).map_err(TreeError::Os)?;
                 if t.symlinks {
-                    <Osbox as Fs>::symlink(linkto, dstname.clone()).map_err(TreeError::Os)?;
+                    <Osbox as Fs>::symlink(linkto, dstname.clone(), None).map_err(TreeError::Os)?;
                     return copystat(&srcname, &dstname, false).map_err(TreeError::Os);
                 }
                 // CPython checks the link's text against the current directory.
@@ -450,12 +473,23 @@ fn copytree(src: &Fspath, dst: &Fspath, t: &Tree) -> Result<Fspath, TreeError> {
             Ok(()) => {}
             Err(TreeError::Collected(nested)) => errors.extend(nested),
             // Not an OSError: CPython's copytree lets it through.
-            Err(TreeError::Os(why)) if why.kind == Exception::RecursionError => return Err(TreeError::Os(why)),
-            Err(TreeError::Os(why)) => errors.push((srcname, dstname, why.message)),
+            Err(TreeError::Os(why))
+                if matches!(why.kind, Exception::RecursionError | Exception::TypeError | Exception::ValueError) =>
+            {
+                return Err(TreeError::Os(why));
+            }
+            // CPython hands copy_function the DirEntry, which SameFileError
+            // shows, and copytree extends its list with that message.
+            Err(TreeError::Os(why)) if why.kind == Exception::SameFileError => {
+                let entry = format!("<DirEntry {}>", crate::error::repr(&entry.name));
+                let message = format!("{entry} and {} are the same file", crate::error::repr(&dstname));
+                errors.extend(message.chars().map(Failure::Char));
+            }
+            Err(TreeError::Os(why)) => errors.push(Failure::Tuple(srcname, dstname, why.message)),
         }
     }
     if let Err(why) = copystat(src, dst, true) {
-        errors.push((src.clone(), dst.clone(), why.message));
+        errors.push(Failure::Tuple(src.clone(), dst.clone(), why.message));
     }
     if errors.is_empty() { Ok(dst.clone()) } else { Err(TreeError::Collected(errors)) }
 }
@@ -533,12 +567,12 @@ fn rmtree(path: &Fspath, ignore: bool) -> Result<Vec<OsError>, OsError> {
 }
 
 fn rmtree_top(path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
-    let st = match <Osbox as Fs>::stat(path.clone(), false) {
+    let st = match <Osbox as Fs>::stat(path.clone(), None, false) {
         Ok(st) => st,
         Err(e) => return on.handle(Err(e)),
     };
     if stat::is(st.mode, FileType::SymbolicLink) {
-        if let Err(e) = <Osbox as Fs>::stat(path.clone(), true) {
+        if let Err(e) = <Osbox as Fs>::stat(path.clone(), None, true) {
             return on.handle(Err(e));
         }
         return on.handle(Err(exception(Exception::OsError, "Cannot call rmtree on a symbolic link")));
@@ -552,8 +586,14 @@ fn rmtree_top(path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
             if rel == "." {
                 rmtree_fd(&mount.dir, mount, path, on)?;
             } else {
-                let dir = match mount.dir.open_at(PathFlags::empty(), &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ)
-                {
+                // Not following a link (one swapped in since the lstat is
+                // refused), but a last `..` is a directory, never a link.
+                let flags = if sandbox::follows(path.as_bytes(), false) {
+                    PathFlags::SYMLINK_FOLLOW
+                } else {
+                    PathFlags::empty()
+                };
+                let dir = match mount.dir.open_at(flags, &rel, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
                     Ok(d) => d,
                     Err(c) => return on.handle(Err(Fail::from(c).on(path))),
                 };
@@ -562,7 +602,7 @@ fn rmtree_top(path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
                 // cannot remove a directory that is open.
                 drop(dir);
             }
-            on.handle(<Osbox as Fs>::rmdir(path.clone()))
+            on.handle(<Osbox as Fs>::rmdir(path.clone(), None))
         }
     }
 }
@@ -580,12 +620,27 @@ fn dest_in_src(src: &Fspath, dst: &Fspath) -> bool {
     d.starts_with(&s)
 }
 
+/// `'%s' % path` in Python: a `bytes` path shows as its repr.
+fn shown(p: &Fspath) -> String {
+    match p {
+        Fspath::Text(t) => t.clone(),
+        Fspath::Bytes(_) => crate::error::repr(p),
+    }
+}
+
 fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Option<Fspath>, OsError> {
     let mut real_dst = dst.clone();
     if isdir(dst) {
         if samefile(src, dst) {
-            <Osbox as Fs>::rename(src.clone(), dst.clone())?;
+            <Osbox as Fs>::rename(src.clone(), dst.clone(), None, None)?;
             return Ok(None);
+        }
+        // shutil._basename strips a str separator: bytes cannot.
+        if src.is_bytes() {
+            return Err(crate::error::type_error("a bytes-like object is required, not 'str'"));
+        }
+        if dst.is_bytes() {
+            return Err(crate::error::type_error("Can't mix strings and bytes in path components"));
         }
         let trimmed: &[u8] = {
             let b = src.as_bytes();
@@ -594,18 +649,21 @@ fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Option<Fs
         };
         real_dst = join(dst, &posixpath::basename(trimmed));
         if exists(&real_dst) {
-            let shown = String::from_utf8_lossy(real_dst.as_bytes()).into_owned();
-            return Err(shutil_error(format!("Destination path '{shown}' already exists")));
+            return Err(shutil_error(format!("Destination path '{}' already exists", shown(&real_dst))));
         }
     }
-    if <Osbox as Fs>::rename(src.clone(), real_dst.clone()).is_ok() {
+    if <Osbox as Fs>::rename(src.clone(), real_dst.clone(), None, None).is_ok() {
         return Ok(Some(real_dst));
     }
     if islink(src) {
-        let linkto = <Osbox as Fs>::readlink(src.clone())?;
-        <Osbox as Fs>::symlink(linkto, real_dst.clone())?;
-        <Osbox as Fs>::remove(src.clone())?;
+        let linkto = <Osbox as Fs>::readlink(src.clone(), None)?;
+        <Osbox as Fs>::symlink(linkto, real_dst.clone(), None)?;
+        <Osbox as Fs>::remove(src.clone(), None)?;
     } else if isdir(src) {
+        // shutil._destinsrc adds a str separator to both paths.
+        if src.is_bytes() || dst.is_bytes() {
+            return Err(crate::error::type_error("endswith first arg must be bytes or a tuple of bytes, not str"));
+        }
         if dest_in_src(src, dst) {
             let (s, d) = (String::from_utf8_lossy(src.as_bytes()), String::from_utf8_lossy(dst.as_bytes()));
             return Err(shutil_error(format!("Cannot move a directory '{s}' into itself '{d}'.")));
@@ -616,13 +674,13 @@ fn move_(src: &Fspath, dst: &Fspath, function: CopyFunction) -> Result<Option<Fs
         rmtree(src, false)?;
     } else {
         copy_with(function, src, &real_dst, true, true)?;
-        <Osbox as Fs>::remove(src.clone())?;
+        <Osbox as Fs>::remove(src.clone(), None)?;
     }
     Ok(Some(real_dst))
 }
 
 fn which(cmd: &Fspath, mode: i32, path: Option<Fspath>) -> Option<Fspath> {
-    let check = |p: &Fspath| exists(p) && <Osbox as Fs>::access(p.clone(), mode, true) && !isdir(p);
+    let check = |p: &Fspath| exists(p) && <Osbox as Fs>::access(p.clone(), mode, None, true) && !isdir(p);
     if !posixpath::dirname(cmd.as_bytes()).is_empty() {
         return check(cmd).then(|| cmd.clone());
     }
@@ -694,6 +752,9 @@ impl Guest for Osbox {
     }
 
     fn rmtree(path: Fspath, ignore_errors: bool) -> Result<Vec<OsError>, OsError> {
+        // CPython's descriptor-based rmtree works on str: a bytes path is
+        // decoded first, and the errors name it as str.
+        let path = crate::fspath::like(false, path.as_bytes().to_vec());
         tracked("rmtree", || rmtree(&path, ignore_errors))
     }
 

@@ -86,11 +86,11 @@ fn find_tempdir() -> Result<Vec<u8>, OsError> {
         let dir = if dir == b"." { dir.clone() } else { posixpath::abspath(dir, &sandbox::cwd()) };
         for _ in 0..100 {
             let path = Fspath::Bytes(candidate(&dir, b"", b""));
-            match Osbox::open(path.clone(), MKSTEMP_FLAGS, 0o600) {
+            match Osbox::open(path.clone(), MKSTEMP_FLAGS, 0o600, None) {
                 Ok(fd) => {
                     let written = Osbox::write(fd, b"blat".to_vec());
                     let _ = Osbox::close(fd);
-                    let _ = Osbox::remove(path);
+                    let _ = Osbox::remove(path, None);
                     if written.is_ok() {
                         return Ok(dir);
                     }
@@ -128,7 +128,7 @@ impl Guest for Osbox {
         let dir = posixpath::abspath(&dir, &sandbox::cwd());
         for _ in 0..TMP_MAX {
             let path = like(bytes, candidate(&dir, &prefix, &suffix));
-            match Osbox::open(path.clone(), MKSTEMP_FLAGS, 0o600) {
+            match Osbox::open(path.clone(), MKSTEMP_FLAGS, 0o600, None) {
                 Ok(fd) => return Ok((fd, path)),
                 Err(e) if e.code == Some(ErrorCode::Exist) => continue,
                 Err(e) => return Err(e),
@@ -142,7 +142,7 @@ impl Guest for Osbox {
         for _ in 0..TMP_MAX {
             // CPython 3.11 keeps a relative `dir` relative.
             let path = like(bytes, candidate(&dir, &prefix, &suffix));
-            match Osbox::mkdir(path.clone(), 0o700) {
+            match Osbox::mkdir(path.clone(), 0o700, None) {
                 Ok(()) => return Ok(path),
                 Err(e) if e.code == Some(ErrorCode::Exist) => continue,
                 Err(e) => return Err(e),

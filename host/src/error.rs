@@ -54,6 +54,9 @@ pub enum ErrorKind {
     SameFile,
     /// `OverflowError`.
     Overflow,
+    /// `subprocess.SubprocessError`: arguments `Popen` cannot reconcile
+    /// (`text` and `universal_newlines` that differ).
+    SubprocessError,
     /// `subprocess.CalledProcessError`: `check=True` and a non-zero exit.
     CalledProcess,
     /// `subprocess.TimeoutExpired`: the child ran past its timeout.
@@ -99,6 +102,7 @@ impl ErrorKind {
             ErrorKind::ShutilError => "shutil.Error",
             ErrorKind::SameFile => "shutil.SameFileError",
             ErrorKind::Overflow => "OverflowError",
+            ErrorKind::SubprocessError => "subprocess.SubprocessError",
             ErrorKind::CalledProcess => "subprocess.CalledProcessError",
             ErrorKind::TimeoutExpired => "subprocess.TimeoutExpired",
             ErrorKind::Recursion => "RecursionError",

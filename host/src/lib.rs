@@ -61,6 +61,7 @@
 //! The [`exec`] module speaks the JSON-lines protocol of `osbox exec`.
 #![deny(missing_docs)]
 
+mod at;
 mod bindings;
 mod compose;
 mod error;
@@ -84,6 +85,7 @@ mod tempfile;
 mod time;
 mod types;
 
+pub use at::{Fwalk, FwalkItem, FwalkOptions};
 pub use compose::{Guest, compose, imports_os_surface};
 pub use error::{Error, ErrorKind, Result};
 pub use file::File;
@@ -100,7 +102,7 @@ pub use subprocess::{CompletedProcess, Popen, PopenOptions, PopenStream, Redirec
 pub use system::Uname;
 pub use tempfile::{NamedTemporaryFile, Tempfile, TemporaryDirectory};
 pub use time::{StructTime, Time};
-pub use types::{DirEntry, FileType, Stat, Statvfs, WalkStep};
+pub use types::{DirEntry, FileType, FwalkStep, Stat, Statvfs, WalkStep};
 
 /// `signal`: Linux's signal numbers (`signal::SIGTERM` is 15), as
 /// `Popen::send_signal` and `Os::kill` take them, and each one's name.

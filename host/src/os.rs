@@ -6,7 +6,7 @@ use wasmtime::Store;
 
 use crate::bindings;
 use crate::bindings::exports::osbox::os::direct::{ListdirResult, ReadResult, ScandirResult, WalkResult};
-use crate::bindings::osbox::os::types::{Fspath, OsError};
+use crate::bindings::osbox::os::types::{Fspath, OsError, PathOrFd};
 use crate::error::{Error, ErrorKind, Result};
 use crate::fspath::FsPath;
 use crate::hostext::SandboxState as State;
@@ -217,14 +217,14 @@ impl Os {
     /// `os.stat(path, follow_symlinks=...)`.
     pub fn stat_with(&mut self, path: impl Into<FsPath>, follow_symlinks: bool) -> Result<Stat> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_stat(s, &path, follow_symlinks)).map(Stat::from)
+        self.call(|g, s| g.fs(s)?.call_stat(s, &path, None, follow_symlinks)).map(Stat::from)
     }
 
     /// `os.chmod(path, mode, follow_symlinks)`, done by the osbox host
     /// (WASI has no permissions). `EROFS` under a read-only grant.
     pub fn chmod(&mut self, path: impl Into<FsPath>, mode: u32, follow_symlinks: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_chmod(s, &path, mode, follow_symlinks))
+        self.call(|g, s| g.fs(s)?.call_chmod(s, &path, mode, None, follow_symlinks))
     }
 
     /// `os.statvfs(path)`, done by the osbox host.
@@ -237,19 +237,21 @@ impl Os {
     /// absolute targets (`PermissionError` EPERM).
     pub fn symlink(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.fs(s)?.call_symlink(s, &src, &dst))
+        self.call(|g, s| g.fs(s)?.call_symlink(s, &src, &dst, None))
     }
 
     /// `os.readlink(path)`.
     pub fn readlink(&mut self, path: impl Into<FsPath>) -> Result<FsPath> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_readlink(s, &path)).map(FsPath::from)
+        self.call(|g, s| g.fs(s)?.call_readlink(s, &path, None)).map(FsPath::from)
     }
 
-    /// `os.link(src, dst, follow_symlinks=...)`: a hard link.
+    /// `os.link(src, dst, follow_symlinks=...)`: a hard link. Without a
+    /// `dir_fd` CPython calls `link`, which links a symbolic `src` itself
+    /// whatever `follow_symlinks` says ([`Os::link_at`] takes the `dir_fd`s).
     pub fn link(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, follow_symlinks: bool) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.fs(s)?.call_link(s, &src, &dst, follow_symlinks))
+        self.call(|g, s| g.fs(s)?.call_link(s, &src, &dst, None, None, follow_symlinks))
     }
 
     /// `os.truncate(path, length)`.
@@ -262,13 +264,13 @@ impl Os {
     /// sets both to now.
     pub fn utime(&mut self, path: impl Into<FsPath>, ns: Option<(i64, i64)>, follow_symlinks: bool) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_utime(s, &path, ns, follow_symlinks))
+        self.call(|g, s| g.fs(s)?.call_utime(s, &PathOrFd::Path(path.clone()), ns, None, follow_symlinks))
     }
 
     /// `os.access(path, mode)` with `os.F_OK` 0, `R_OK` 4, `W_OK` 2, `X_OK` 1.
     pub fn access(&mut self, path: impl Into<FsPath>, mode: i32, follow_symlinks: bool) -> Result<bool> {
         let path = p(path);
-        self.invoke(|g, s| g.fs(s)?.call_access(s, &path, mode, follow_symlinks))
+        self.invoke(|g, s| g.fs(s)?.call_access(s, &path, mode, None, follow_symlinks))
     }
 
     // --- os: file descriptors ----------------------------------------------
@@ -277,7 +279,7 @@ impl Os {
     /// Linux's `os.O_*` values.
     pub fn open(&mut self, path: impl Into<FsPath>, flags: i32, mode: u32) -> Result<i32> {
         let path = p(path);
-        self.call(|g, s| g.file(s)?.call_open(s, &path, flags, mode))
+        self.call(|g, s| g.file(s)?.call_open(s, &path, flags, mode, None))
     }
 
     /// `os.read(fd, n)`.
@@ -367,19 +369,25 @@ impl Os {
     /// `os.mkdir(path, mode)`; WASI has no mode, so it is ignored.
     pub fn mkdir(&mut self, path: impl Into<FsPath>, mode: u32) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_mkdir(s, &path, mode))
+        self.call(|g, s| g.fs(s)?.call_mkdir(s, &path, mode, None))
     }
 
     /// `os.makedirs(name, exist_ok=...)`.
     pub fn makedirs(&mut self, name: impl Into<FsPath>, exist_ok: bool) -> Result<()> {
+        self.makedirs_mode(name, 0o777, exist_ok)
+    }
+
+    /// `os.makedirs(name, mode, exist_ok)`: the last directory gets `mode`
+    /// (less the umask, 022), those on the way the default.
+    pub fn makedirs_mode(&mut self, name: impl Into<FsPath>, mode: u32, exist_ok: bool) -> Result<()> {
         let name = p(name);
-        self.call(|g, s| g.fs(s)?.call_makedirs(s, &name, 0o777, exist_ok))
+        self.call(|g, s| g.fs(s)?.call_makedirs(s, &name, mode, exist_ok))
     }
 
     /// `os.rmdir(path)`.
     pub fn rmdir(&mut self, path: impl Into<FsPath>) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_rmdir(s, &path))
+        self.call(|g, s| g.fs(s)?.call_rmdir(s, &path, None))
     }
 
     /// `os.removedirs(name)`.
@@ -391,7 +399,7 @@ impl Os {
     /// `os.remove(path)`.
     pub fn remove(&mut self, path: impl Into<FsPath>) -> Result<()> {
         let path = p(path);
-        self.call(|g, s| g.fs(s)?.call_remove(s, &path))
+        self.call(|g, s| g.fs(s)?.call_remove(s, &path, None))
     }
 
     /// `os.unlink(path)`: the same as [`Os::remove`].
@@ -402,7 +410,7 @@ impl Os {
     /// `os.rename(src, dst)`.
     pub fn rename(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>) -> Result<()> {
         let (src, dst) = (p(src), p(dst));
-        self.call(|g, s| g.fs(s)?.call_rename(s, &src, &dst))
+        self.call(|g, s| g.fs(s)?.call_rename(s, &src, &dst, None, None))
     }
 
     /// `os.replace(src, dst)`: the same as [`Os::rename`] on POSIX.
@@ -446,6 +454,13 @@ impl Os {
     /// `os.unsetenv(name)`: the process environment, not `os.environ`.
     pub fn unsetenv(&mut self, name: &str) -> Result<()> {
         self.call(|g, s| g.env(s)?.call_unsetenv(s, name))
+    }
+
+    /// `os.get_exec_path(env)`: the directories of `PATH` in `env`, or in
+    /// the sandbox's `os.environ` when `env` is `None`.
+    pub fn get_exec_path(&mut self, env: Option<&[(String, String)]>) -> Result<Vec<String>> {
+        let env = env.map(<[_]>::to_vec);
+        self.invoke(|g, s| g.env(s)?.call_get_exec_path(s, env.as_deref()))
     }
 
     /// `os.strerror(code)`.

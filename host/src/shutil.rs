@@ -86,6 +86,18 @@ impl Shutil<'_> {
     /// `shutil.copytree(src, dst, ...)`: every failure is collected into one
     /// `shutil.Error` ([`crate::ErrorKind::ShutilError`]).
     pub fn copytree(&mut self, src: impl Into<FsPath>, dst: impl Into<FsPath>, o: &CopytreeOptions) -> Result<FsPath> {
+        self.copytree_with(src, dst, o, o.copy_function.into())
+    }
+
+    /// [`Shutil::copytree`] with the WIT's `copy_function`, which the protocol
+    /// may give as something that is not a function.
+    pub(crate) fn copytree_with(
+        &mut self,
+        src: impl Into<FsPath>,
+        dst: impl Into<FsPath>,
+        o: &CopytreeOptions,
+        copy_function: WitCopy,
+    ) -> Result<FsPath> {
         let (src, dst) = (p(src), p(dst));
         self.os
             .call(|g, s| {
@@ -95,7 +107,7 @@ impl Shutil<'_> {
                     &dst,
                     o.symlinks,
                     o.ignore_patterns.as_deref(),
-                    o.copy_function.into(),
+                    copy_function,
                     o.ignore_dangling_symlinks,
                     o.dirs_exist_ok,
                 )
@@ -135,10 +147,18 @@ impl Shutil<'_> {
         dst: impl Into<FsPath>,
         copy_function: CopyFunction,
     ) -> Result<Option<FsPath>> {
+        self.move_with(src, dst, copy_function.into())
+    }
+
+    /// [`Shutil::move_`] with the WIT's `copy_function` (see [`Shutil::copytree_with`]).
+    pub(crate) fn move_with(
+        &mut self,
+        src: impl Into<FsPath>,
+        dst: impl Into<FsPath>,
+        copy_function: WitCopy,
+    ) -> Result<Option<FsPath>> {
         let (src, dst) = (p(src), p(dst));
-        self.os
-            .call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function.into()))
-            .map(|r| r.map(FsPath::from))
+        self.os.call(|g, s| g.shutil(s)?.call_move_path(s, &src, &dst, copy_function)).map(|r| r.map(FsPath::from))
     }
 
     /// `shutil.which(cmd, mode, path)`.

@@ -252,6 +252,30 @@ impl From<wit::WalkStep> for WalkStep {
     }
 }
 
+/// One step of `os.fwalk`: `(dirpath, dirnames, filenames, dirfd)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FwalkStep {
+    /// `dirpath`.
+    pub dirpath: FsPath,
+    /// `dirnames`: subdirectories, symbolic links to directories included.
+    pub dirnames: Vec<FsPath>,
+    /// `filenames`: everything else.
+    pub filenames: Vec<FsPath>,
+    /// `dirfd`: the directory, open until the walk's next step.
+    pub dirfd: i32,
+}
+
+impl From<wit::FwalkStep> for FwalkStep {
+    fn from(s: wit::FwalkStep) -> Self {
+        FwalkStep {
+            dirpath: s.dirpath.into(),
+            dirnames: s.dirnames.into_iter().map(FsPath::from).collect(),
+            filenames: s.filenames.into_iter().map(FsPath::from).collect(),
+            dirfd: s.dirfd,
+        }
+    }
+}
+
 /// `os.statvfs_result`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Statvfs {

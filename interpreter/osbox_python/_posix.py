@@ -139,13 +139,13 @@ def stat(path, *, dir_fd=None, follow_symlinks=True):
     _no_dir_fd("stat", dir_fd)
     if isinstance(p, int):
         return fstat(p)
-    return _stat_result(call(fs.stat, p, bool(follow_symlinks)))
+    return _stat_result(call(fs.stat, p, None, bool(follow_symlinks)))
 
 
 def lstat(path, *, dir_fd=None):
     p = _path("lstat", path)
     _no_dir_fd("lstat", dir_fd)
-    return _stat_result(call(fs.stat, p, False))
+    return _stat_result(call(fs.stat, p, None, False))
 
 
 def fstat(fd):
@@ -188,7 +188,7 @@ def follow_cwd():
 
 def listdir(path=None):
     p = _path("listdir", path, nullable=True)
-    return [_value(n) for n in call(fs.listdir, p)]
+    return [_value(n) for n in call(fs.listdir, None if p is None else types.PathOrFd_Path(p))]
 
 
 class DirEntry:
@@ -273,7 +273,7 @@ class ScandirIterator:
 
 def scandir(path=None):
     p = _path("scandir", path, nullable=True)
-    return ScandirIterator(call(fs.scandir, p))
+    return ScandirIterator(call(fs.scandir, None if p is None else types.PathOrFd_Path(p)))
 
 
 # --- creating, removing, renaming ----------------------------------------
@@ -294,33 +294,33 @@ def umask(mask):
 def _created_mode(path, mode, default):
     bits = mode & ~_umask & 0o7777
     if bits != default:
-        call(fs.chmod, path, bits, True)
+        call(fs.chmod, path, bits, None, True)
 
 
 def mkdir(path, mode=0o777, *, dir_fd=None):
     p = _path("mkdir", path)
     _no_dir_fd("mkdir", dir_fd)
     mode = _int(mode)
-    call(fs.mkdir, p, mode & 0xFFFFFFFF)
+    call(fs.mkdir, p, mode & 0xFFFFFFFF, None)
     _created_mode(p, mode, 0o755)
 
 
 def rmdir(path, *, dir_fd=None):
     p = _path("rmdir", path)
     _no_dir_fd("rmdir", dir_fd)
-    call(fs.rmdir, p)
+    call(fs.rmdir, p, None)
 
 
 def remove(path, *, dir_fd=None):
     p = _path("remove", path)
     _no_dir_fd("remove", dir_fd)
-    call(fs.remove, p)
+    call(fs.remove, p, None)
 
 
 def unlink(path, *, dir_fd=None):
     p = _path("unlink", path)
     _no_dir_fd("unlink", dir_fd)
-    call(fs.remove, p)
+    call(fs.remove, p, None)
 
 
 def _two(func, src, dst, src_dir_fd, dst_dir_fd):
@@ -334,29 +334,29 @@ def _two(func, src, dst, src_dir_fd, dst_dir_fd):
 
 
 def rename(src, dst, *, src_dir_fd=None, dst_dir_fd=None):
-    call(fs.rename, *_two("rename", src, dst, src_dir_fd, dst_dir_fd))
+    call(fs.rename, *_two("rename", src, dst, src_dir_fd, dst_dir_fd), None, None)
 
 
 def replace(src, dst, *, src_dir_fd=None, dst_dir_fd=None):
-    call(fs.rename, *_two("replace", src, dst, src_dir_fd, dst_dir_fd))
+    call(fs.rename, *_two("replace", src, dst, src_dir_fd, dst_dir_fd), None, None)
 
 
 def symlink(src, dst, target_is_directory=False, *, dir_fd=None):
     s = _path("symlink", src, arg="src")
     d = _path("symlink", dst, arg="dst")
     _no_dir_fd("symlink", dir_fd)
-    call(fs.symlink, s, d)
+    call(fs.symlink, s, d, None)
 
 
 def readlink(path, *, dir_fd=None):
     p = _path("readlink", path)
     _no_dir_fd("readlink", dir_fd)
-    return _value(call(fs.readlink, p))
+    return _value(call(fs.readlink, p, None))
 
 
 def link(src, dst, *, src_dir_fd=None, dst_dir_fd=None, follow_symlinks=True):
     s, d = _two("link", src, dst, src_dir_fd, dst_dir_fd)
-    call(fs.link, s, d, bool(follow_symlinks))
+    call(fs.link, s, d, None, None, bool(follow_symlinks))
 
 
 def truncate(path, length):
@@ -398,7 +398,7 @@ def utime(path, times=None, *, ns=None, dir_fd=None, follow_symlinks=True):
         pair = (_int(ns[0]), _int(ns[1]))
     else:
         pair = None
-    call(fs.utime, p, pair, bool(follow_symlinks))
+    call(fs.utime, types.PathOrFd_Path(p), pair, None, bool(follow_symlinks))
 
 
 def access(path, mode, *, dir_fd=None, effective_ids=False, follow_symlinks=True):
@@ -406,7 +406,7 @@ def access(path, mode, *, dir_fd=None, effective_ids=False, follow_symlinks=True
     _no_dir_fd("access", dir_fd)
     if effective_ids:
         raise _unavailable("access", "effective_ids")
-    return fs.access(p, _int(mode), bool(follow_symlinks))
+    return fs.access(p, _int(mode), None, bool(follow_symlinks))
 
 
 def chmod(path, mode, *, dir_fd=None, follow_symlinks=True):
@@ -415,7 +415,7 @@ def chmod(path, mode, *, dir_fd=None, follow_symlinks=True):
     if not follow_symlinks:
         # Linux cannot change a link's own mode (no lchmod).
         raise _unavailable("chmod", "follow_symlinks")
-    call(fs.chmod, p, _int(mode) & 0xFFFFFFFF, True)
+    call(fs.chmod, p, _int(mode) & 0xFFFFFFFF, None, True)
 
 
 # --- descriptors ---------------------------------------------------------
@@ -428,8 +428,8 @@ def open(path, flags, mode=0o777, *, dir_fd=None):
     creating = flags & 0o100 and mode & ~_umask & 0o7777 != 0o644
     if creating and not flags & 0o200:
         # Only a file this call creates gets the mode.
-        creating = not fs.access(p, 0, False)
-    fd = call(file.open, p, flags, mode & 0xFFFFFFFF)
+        creating = not fs.access(p, 0, None, False)
+    fd = call(file.open, p, flags, mode & 0xFFFFFFFF, None)
     if creating:
         try:
             _created_mode(p, mode, 0o644)

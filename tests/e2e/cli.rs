@@ -136,7 +136,7 @@ fn call_parses_json_arguments_and_prints_json_on_request() {
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr)
-            .starts_with("TypeError: expected str, bytes or os.PathLike object, not int")
+            .starts_with("TypeError: join() argument must be str, bytes, or os.PathLike object, not 'int'")
     );
     let out = osbox(&["--dir", &g, "call", "os.scandir", "/work"], "");
     assert!(stdout(&out).starts_with("NAME  TYPE   INODE\nx     dir  "), "{}", stdout(&out));

@@ -183,6 +183,7 @@ fn path_functions_on_the_kept_corpus_and_its_mutations_agree_with_cpython() {
         setup: json!({ "dirs": ["x/y/z", "a/b"], "files": { "a/f": "f" }, "links": { "l": "a", "x/up": "..", "loop1": "loop1" } }),
         env: vec![("HOME".into(), "/home/u".into()), ("FOO".into(), "bar".into()), ("EMPTY".into(), String::new())],
         cwd: Some("/work/x".into()),
+        confine: false,
         requests,
     };
     let mut counts = std::collections::BTreeMap::new();

@@ -2,6 +2,7 @@
 //! differential comparison with CPython, and the sandbox's guarantees.
 
 mod api;
+mod at;
 mod cli;
 mod crash;
 mod differential;

@@ -51,11 +51,12 @@ fn the_standalone_guest_runs_on_plain_wasi() {
     let instance = linker.instantiate(&mut store, &component).unwrap();
 
     let listdir = func(&mut store, &instance, "osbox:os/fs@0.1.0", "listdir");
-    let listed = call(&mut store, listdir, &[Val::Option(Some(Box::new(text("/w"))))]);
+    let dir_path = Val::Variant("path".into(), Some(Box::new(text("/w"))));
+    let listed = call(&mut store, listdir, &[Val::Option(Some(Box::new(dir_path)))]);
     assert_eq!(listed, Val::Result(Ok(Some(Box::new(Val::List(vec![text("f")]))))));
 
     let chmod = func(&mut store, &instance, "osbox:os/fs@0.1.0", "chmod");
-    let denied = call(&mut store, chmod, &[text("/w/f"), Val::U32(0o600), Val::Bool(true)]);
+    let denied = call(&mut store, chmod, &[text("/w/f"), Val::U32(0o600), Val::Option(None), Val::Bool(true)]);
     assert_eq!(error_message(&denied), "[Errno 38] Function not implemented: '/w/f'");
 
     let uname = func(&mut store, &instance, "osbox:os/system@0.1.0", "uname");

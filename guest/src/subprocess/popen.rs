@@ -145,6 +145,14 @@ impl Process {
         let Some(program) = argv.first().cloned() else {
             return Err(value_error("the command line is empty"));
         };
+        // A child given a `cwd` changes into it before it runs anything:
+        // that failure names `cwd`, as CPython's does.
+        if let Some(given) = &o.cwd {
+            let st = crate::fs::stat_fail(given, true).map_err(|f| f.on(given))?;
+            if !crate::fs::is_dir_mode(st.mode) {
+                return Err(crate::error::os_error(ErrorCode::NotDirectory, Some(given), None));
+            }
+        }
         let cwd = o.cwd.clone().unwrap_or_else(|| Fspath::Text(String::from_utf8_lossy(&sandbox::cwd()).into_owned()));
         let (dir, rel, guest) = start_dir(&cwd).map_err(|f| f.on(&cwd))?;
         let env = o.env.clone().unwrap_or_else(crate::env::process_environment);

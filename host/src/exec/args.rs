@@ -9,6 +9,8 @@ use crate::fspath::FsPath;
 
 /// The arguments of one call, by parameter.
 pub struct Args {
+    /// The dotted name of the function (`os.listdir`).
+    qualified: &'static str,
     /// The Python name of the function (`listdir`), for messages.
     func: &'static str,
     /// The `os.*` functions are C functions and word their path errors so.
@@ -17,6 +19,8 @@ pub struct Args {
     values: Vec<Option<Value>>,
     /// Positional arguments past the parameters (`os.path.join(a, *p)`).
     extra: Vec<Value>,
+    /// The parameters given by keyword, in the order they were given.
+    keywords: Vec<&'static str>,
 }
 
 fn type_error(msg: String) -> Error {
@@ -85,6 +89,7 @@ impl Args {
         let fixed = if variadic { params.len() - 1 } else { params.len() };
         let mut values: Vec<Option<Value>> = vec![None; params.len()];
         let mut extra = Vec::new();
+        let mut keywords = Vec::new();
         let given = args.len();
         for (i, v) in args.into_iter().enumerate() {
             if i < fixed {
@@ -103,7 +108,10 @@ impl Args {
                 Some(i) if values[i].is_some() => {
                     return Err(type_error(format!("{func}() got multiple values for argument '{k}'")));
                 }
-                Some(i) => values[i] = Some(v),
+                Some(i) => {
+                    values[i] = Some(v);
+                    keywords.push(params[i]);
+                }
                 // Argument Clinic and Python functions word this differently.
                 None if c_function => {
                     return Err(type_error(format!("'{k}' is an invalid keyword argument for {func}()")));
@@ -111,7 +119,7 @@ impl Args {
                 None => return Err(type_error(format!("{func}() got an unexpected keyword argument '{k}'"))),
             }
         }
-        Ok(Args { func, c_function, params, values, extra })
+        Ok(Args { qualified, func, c_function, params, values, extra, keywords })
     }
 
     fn index(&self, name: &str) -> usize {
@@ -119,6 +127,11 @@ impl Args {
             .iter()
             .position(|p| *p == name)
             .unwrap_or_else(|| panic!("{name} is not a parameter of {}", self.func))
+    }
+
+    /// The parameters given by keyword, in the order they were given.
+    pub fn keywords(&self) -> &[&'static str] {
+        &self.keywords
     }
 
     /// The argument for `name`, `None` when it was not given.
@@ -145,14 +158,19 @@ impl Args {
 
     /// A path argument (`str` or `bytes`).
     pub fn path_value(&self, name: &str, v: &Value) -> Result<FsPath> {
-        let (takes_fd, takes_none) = match self.func {
-            "listdir" | "scandir" => (true, true),
-            "stat" | "chdir" | "chmod" | "statvfs" => (true, false),
-            _ => (false, false),
-        };
+        // The C function whose argument conversion rejects a bad path, and
+        // its parameter: CPython's message names it. Functions written in
+        // Python word it as os.fspath does, unless they hand the path to
+        // one first.
+        let checked_by = converter(self.qualified, name).or_else(|| {
+            let python_level = matches!(self.qualified, "os.makedirs" | "os.renames" | "os.walk" | "os.fwalk");
+            (self.c_function && !python_level).then_some((self.func, name))
+        });
         match v {
             Value::String(s) => Ok(FsPath::Str(s.clone())),
-            Value::Number(n) if takes_fd && self.c_function && !matches!(json::number(n), Num::Float(_)) => {
+            Value::Number(n)
+                if checked_by.is_some_and(|(f, _)| takes_fd(f)) && !matches!(json::number(n), Num::Float(_)) =>
+            {
                 match json::number(n) {
                     // No descriptor is open in this sandbox that a path call could use.
                     Num::Int(i) if C::Int.holds(i) => {
@@ -166,20 +184,7 @@ impl Args {
             }
             other => match json::decode_bytes(other) {
                 Ok(Some(b)) => Ok(FsPath::Bytes(b)),
-                _ if self.c_function => Err(type_error(format!(
-                    "{}: {name} should be string, bytes{}, not {}",
-                    self.func,
-                    match (takes_fd, takes_none) {
-                        (true, true) => ", os.PathLike, integer or None",
-                        (true, false) => ", os.PathLike or integer",
-                        _ => " or os.PathLike",
-                    },
-                    json::type_name(other)
-                ))),
-                _ => Err(type_error(format!(
-                    "expected str, bytes or os.PathLike object, not {}",
-                    json::type_name(other)
-                ))),
+                _ => Err(not_a_path(checked_by, other)),
             },
         }
     }
@@ -291,20 +296,6 @@ impl Args {
         }
     }
 
-    /// `copy_function`: `{"$callable": "shutil.copy"}` or `shutil.copy2`
-    /// (the default).
-    pub fn copy_function(&self, name: &str) -> Result<crate::CopyFunction> {
-        match self.get(name).map(|v| v.get("$callable").and_then(Value::as_str)) {
-            None => Ok(crate::CopyFunction::Copy2),
-            Some(Some("shutil.copy2")) => Ok(crate::CopyFunction::Copy2),
-            Some(Some("shutil.copy")) => Ok(crate::CopyFunction::Copy),
-            Some(_) => Err(Error::new(
-                ErrorKind::NotImplemented,
-                format!("{name}: only shutil.copy and shutil.copy2 are available"),
-            )),
-        }
-    }
-
     /// `ignore`: `None`, or `{"$ignore_patterns": [...]}` for
     /// `shutil.ignore_patterns(...)`.
     pub fn ignore_patterns(&self, name: &str) -> Result<Option<Vec<String>>> {
@@ -401,4 +392,46 @@ impl Args {
             Some(_) => Err(Error::new(ErrorKind::NotImplemented, format!("{name} unavailable on this platform"))),
         }
     }
+}
+
+/// Whether the C function `func` takes a descriptor for its path.
+fn takes_fd(func: &str) -> bool {
+    matches!(func, "listdir" | "scandir" | "stat" | "chdir" | "chmod" | "statvfs" | "truncate" | "utime")
+}
+
+/// The `TypeError` for `v`, which is not a path: in the words of the C
+/// function `checked_by` names (with its parameter), or of `os.fspath`.
+pub fn not_a_path(checked_by: Option<(&str, &str)>, v: &Value) -> Error {
+    let Some((func, name)) = checked_by else {
+        return type_error(format!("expected str, bytes or os.PathLike object, not {}", json::type_name(v)));
+    };
+    let accepts = match func {
+        "listdir" | "scandir" => ", os.PathLike, integer or None",
+        f if takes_fd(f) => ", os.PathLike or integer",
+        _ => " or os.PathLike",
+    };
+    type_error(format!("{func}: {name} should be string, bytes{accepts}, not {}", json::type_name(v)))
+}
+
+/// Where CPython rejects a bad path for a function that does not convert
+/// it itself: the C function it is handed to first, and that function's
+/// parameter (`os.path.exists(None)`: `stat: path should be ...`).
+fn converter(qualified: &str, param: &str) -> Option<(&'static str, &'static str)> {
+    Some(match (qualified, param) {
+        ("os.removedirs", _) => ("rmdir", "path"),
+        ("os.renames", "old") | ("shutil.move", "src") => ("rename", "src"),
+        (
+            "os.path.exists" | "os.path.isdir" | "os.path.isfile" | "os.path.getsize" | "os.path.getmtime"
+            | "os.path.getatime" | "os.path.getctime" | "os.path.samefile" | "shutil.copy" | "shutil.copy2"
+            | "shutil.copyfile",
+            _,
+        )
+        | ("shutil.copymode" | "shutil.copystat", "src")
+        | ("shutil.move", "dst") => ("stat", "path"),
+        ("os.path.islink" | "os.path.lexists" | "os.path.ismount" | "shutil.rmtree", _) => ("lstat", "path"),
+        ("shutil.copymode", "dst") => ("chmod", "path"),
+        ("shutil.copystat", "dst") => ("utime", "path"),
+        ("shutil.disk_usage", _) => ("statvfs", "path"),
+        _ => return None,
+    })
 }

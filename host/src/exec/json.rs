@@ -60,6 +60,27 @@ pub fn walk_step(s: &WalkStep) -> Value {
     json!([path(&s.dirpath), paths(&s.dirnames), paths(&s.filenames)])
 }
 
+/// An `os.fwalk` step as `[dirpath, dirnames, filenames, dirfd]`.
+pub fn fwalk_step(s: &crate::FwalkStep) -> Value {
+    json!([path(&s.dirpath), paths(&s.dirnames), paths(&s.filenames), s.dirfd])
+}
+
+/// `os.statvfs_result` as its ten-item tuple.
+pub fn statvfs(s: &crate::Statvfs) -> Value {
+    json!([
+        s.f_bsize,
+        s.f_frsize,
+        s.f_blocks,
+        s.f_bfree,
+        s.f_bavail,
+        s.f_files,
+        s.f_ffree,
+        s.f_favail,
+        s.f_flag,
+        s.f_namemax
+    ])
+}
+
 /// `time.struct_time` as its nine-item tuple.
 pub fn struct_time(t: &crate::StructTime) -> Value {
     json!([t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, t.tm_wday, t.tm_yday, t.tm_isdst])
@@ -71,7 +92,7 @@ pub fn error(e: &Error) -> Value {
     m.insert("type".into(), e.kind().python_name().into());
     m.insert("errno".into(), e.errno().map_or(Value::Null, Value::from));
     m.insert("strerror".into(), e.strerror().map_or(Value::Null, Value::from));
-    m.insert("filename".into(), e.filename().map_or(Value::Null, path));
+    m.insert("filename".into(), e.filename().map_or_else(|| descriptor_named(e), path));
     m.insert("filename2".into(), e.filename2().map_or(Value::Null, path));
     m.insert("message".into(), e.message().into());
     Value::Object(m)
@@ -103,6 +124,17 @@ pub fn number(n: &Number) -> Num {
         Ok(i) => Num::Int(i),
         Err(_) => Num::BigInt(text.starts_with('-')),
     }
+}
+
+/// The descriptor an `OSError` names instead of a path (`os.stat(3)`:
+/// `[Errno 9] Bad file descriptor: 3`, whose `filename` is the int 3): a
+/// number after the text, where a path would be quoted.
+fn descriptor_named(e: &Error) -> Value {
+    let (Some(errno), Some(text)) = (e.errno(), e.strerror()) else { return Value::Null };
+    e.message()
+        .strip_prefix(&format!("[Errno {errno}] {text}: "))
+        .and_then(|rest| rest.parse::<i64>().ok())
+        .map_or(Value::Null, Value::from)
 }
 
 /// The Python type name of a JSON value, for `TypeError` messages.

@@ -11,10 +11,13 @@
 
 mod args;
 mod calls;
+mod commonprefix;
+mod descriptors;
 mod json;
 mod literal;
 mod objects;
 mod processes;
+mod shutil_args;
 
 use std::io::{self, BufRead, Write};
 
@@ -31,7 +34,7 @@ pub(crate) use objects::Objects;
 /// `os.sep`) with JSON arguments; the value comes back in the protocol's
 /// encoding.
 pub fn call(os: &mut Os, name: &str, args: Vec<Value>, kwargs: Map<String, Value>) -> Result<Value> {
-    if let Some(def) = calls::find(name).or_else(|| processes::find(name)) {
+    if let Some(def) = find(name) {
         let bound = args::Args::bind(def.name, def.params, args, kwargs)?;
         return (def.run)(os, &bound);
     }
@@ -55,6 +58,22 @@ pub fn callables() -> impl Iterator<Item = &'static str> {
     let mut names: Vec<&'static str> = calls::CALLS.iter().chain(processes::CALLS).map(|d| d.name).collect();
     names.sort_unstable();
     names.into_iter()
+}
+
+/// The parameters of the callable `name`, by their Python names (`*p` for
+/// a variadic one), in order.
+pub fn parameters(name: &str) -> Option<&'static [&'static str]> {
+    find(name).map(|d| d.params)
+}
+
+/// The callable named `name`, of either table.
+fn find(name: &str) -> Option<&'static calls::Def> {
+    calls::find(name).or_else(|| processes::find(name))
+}
+
+/// The attributes the protocol can read (`os.sep`, `os.environ`, ...).
+pub fn attributes() -> impl Iterator<Item = &'static str> {
+    calls::ATTRIBUTES.iter().copied()
 }
 
 /// Runs one request line; `None` for a blank line, which gets no response.

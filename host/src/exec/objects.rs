@@ -39,6 +39,16 @@ impl Object {
     pub(crate) fn class_name(&self) -> String {
         python_type(self.type_name())
     }
+
+    /// The class an `AttributeError` names for an attribute the object
+    /// lacks: `os.popen`'s object hands the lookup on to the text stream
+    /// it wraps, which is the one that says it has no such attribute.
+    pub(crate) fn attribute_class_name(&self) -> String {
+        match self {
+            Object::WrapClose(_) => python_type("io.TextIOWrapper"),
+            other => other.class_name(),
+        }
+    }
 }
 
 /// A sandbox's handles.

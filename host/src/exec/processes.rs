@@ -167,7 +167,12 @@ pub static CALLS: &[Def] = &[
     Def {
         name: "os.kill",
         params: &["pid", "signal"],
-        run: |os, a| os.kill(a.c_int("pid", None)?, a.c_int("signal", None)?).map(|()| Value::Null),
+        // The signal is a Py_ssize_t that kill(2) takes as an int, as
+        // CPython passes it.
+        run: |os, a| {
+            let signal = a.int("signal", None, super::args::C::Ssize)? as i32;
+            os.kill(a.c_int("pid", None)?, signal).map(|()| Value::Null)
+        },
     },
     Def { name: "os.popen", params: &["cmd", "mode", "buffering"], run: os_popen },
     Def { name: "os.system", params: &["command"], run: |os, a| os.system(&a.string("command")?).map(Value::from) },
@@ -178,7 +183,7 @@ pub static CALLS: &[Def] = &[
         name: "subprocess.Popen.poll",
         params: &["self"],
         run: |os, a| {
-            let p = the_popen(os, a, "poll")?;
+            let p = the_popen(os, a, "_internal_poll")?;
             Ok(p.poll(os)?.map_or(Value::Null, Value::from))
         },
     },
@@ -188,7 +193,7 @@ pub static CALLS: &[Def] = &[
         name: "subprocess.Popen.wait",
         params: &["self", "timeout"],
         run: |os, a| {
-            let p = the_popen(os, a, "wait")?;
+            let p = the_popen(os, a, "_wait")?;
             p.wait_for(os, timeout(a)?).map(Value::from)
         },
     },
@@ -326,6 +331,26 @@ fn redirect(os: &Os, a: &Args, name: &str) -> Result<Redirect> {
     }
 }
 
+/// Whether an argument was given, and not as `None`.
+fn given(a: &Args, name: &str) -> bool {
+    a.get(name).is_some_and(|v| !v.is_null())
+}
+
+/// `Popen`'s check of `text` against `universal_newlines`.
+fn text_conflict(a: &Args) -> Result<()> {
+    if given(a, "text")
+        && given(a, "universal_newlines")
+        && a.flag("text", false)? != a.flag("universal_newlines", false)?
+    {
+        return Err(Error::new(
+            ErrorKind::SubprocessError,
+            "Cannot disambiguate when both text and universal_newlines are supplied but different. \
+             Pass one or the other.",
+        ));
+    }
+    Ok(())
+}
+
 /// The keyword arguments `Popen` takes, checked and converted; the ones
 /// osbox cannot honour are `NotImplementedError` unless they are left as
 /// CPython's defaults.
@@ -388,25 +413,24 @@ fn popen_options(os: &Os, a: &Args) -> Result<PopenOptions> {
 fn popen(os: &mut Os, a: &Args) -> Result<Value> {
     let raw = a.required("args")?.clone();
     let args = command(&raw)?;
+    text_conflict(a)?;
     let options = popen_options(os, a)?;
     let popen = os.subprocess().popen_command(&args, &options)?;
     Ok(os.objects.handle(Object::Popen { popen, args: raw }))
 }
 
-/// The Popen a method is called on, or CPython's `TypeError`.
-fn the_popen(os: &Os, a: &Args, method: &str) -> Result<crate::Popen> {
+/// The `Popen` a method is called on. Its methods are Python code: on
+/// another object they fail at the first attribute they look up, `first`.
+fn the_popen(os: &Os, a: &Args, first: &str) -> Result<crate::Popen> {
     match os.objects.get(a.required("self")?) {
         Ok((_, Object::Popen { popen, .. })) => Ok(popen),
         Ok((_, other)) => Err(Error::new(
             ErrorKind::Attribute,
-            format!("'{}' object has no attribute '_{method}'", other.class_name()),
+            format!("'{}' object has no attribute '{first}'", other.attribute_class_name()),
         )),
         Err(_) if number(a.required("self")?).is_none() => {
             let v = a.required("self")?;
-            Err(Error::new(
-                ErrorKind::Attribute,
-                format!("'{}' object has no attribute '_{method}'", json::type_name(v)),
-            ))
+            Err(Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute '{first}'", json::type_name(v))))
         }
         Err(e) => Err(e),
     }
@@ -414,7 +438,7 @@ fn the_popen(os: &Os, a: &Args, method: &str) -> Result<crate::Popen> {
 
 /// `p.communicate(input, timeout)`: `[stdout, stderr]`.
 fn communicate(os: &mut Os, a: &Args) -> Result<Value> {
-    let p = the_popen(os, a, "communication_started")?;
+    let p = the_popen(os, a, "_communication_started")?;
     let input = match a.get("input") {
         None | Some(Value::Null) => None,
         Some(v) => Some(data(v)?),
@@ -425,7 +449,8 @@ fn communicate(os: &mut Os, a: &Args) -> Result<Value> {
 
 /// `p.send_signal(sig)`, `p.terminate()`, `p.kill()`.
 fn signal(os: &mut Os, a: &Args, fixed: Option<i32>) -> Result<Value> {
-    let p = the_popen(os, a, "send_signal")?;
+    // send_signal polls first; terminate and kill call send_signal.
+    let p = the_popen(os, a, if fixed.is_none() { "poll" } else { "send_signal" })?;
     let sig = match fixed {
         Some(s) => s,
         None => a.c_int("sig", None)?,
@@ -433,33 +458,63 @@ fn signal(os: &mut Os, a: &Args, fixed: Option<i32>) -> Result<Value> {
     p.send_signal(os, sig).map(|()| Value::Null)
 }
 
+/// The class that defines `method` of `type_name` (CPython's `io` types
+/// inherit some): a method of `_io._IOBase` serves any stream, one of
+/// `_io._BufferedIOBase` any binary stream, and says it is unsupported.
+fn defined_in(type_name: &str, method: &str) -> &'static str {
+    match (type_name, method) {
+        (_, "readlines") => "_io._IOBase",
+        ("io.BufferedReader", "write") | ("io.BufferedWriter", "read") => "_io._BufferedIOBase",
+        _ => "",
+    }
+}
+
 /// The stream a file method is called on: a Popen's pipe, or an
-/// `os.popen` object's.
+/// `os.popen` object's. A method is looked up as CPython finds it: on the
+/// class that defines it, which may take a stream of another type.
 fn the_stream(os: &Os, a: &Args, type_name: &str, method: &str) -> Result<(usize, Object, PopenStream)> {
     let v = a.required("self")?;
-    let (n, object) = match os.objects.get(v) {
-        Ok(found) => found,
-        Err(_) if number(v).is_none() => {
-            return Err(type_error(format!(
-                "descriptor '{method}' for '{}' objects doesn't apply to a '{}' object",
-                python_type(type_name),
-                json::type_name(v)
-            )));
-        }
+    let found = match os.objects.get(v) {
+        Ok(found) => Some(found),
+        Err(_) if number(v).is_none() => None,
         Err(e) => return Err(e),
     };
-    let stream = match &object {
-        Object::Stream { stream, .. } if object.type_name() == type_name => *stream,
-        Object::WrapClose(w) if type_name == "os._wrap_close" => *w.stream(),
-        other => {
-            return Err(type_error(format!(
-                "descriptor '{method}' for '{}' objects doesn't apply to a '{}' object",
-                python_type(type_name),
-                python_type(other.type_name())
-            )));
-        }
+    let shown = found.as_ref().map_or_else(|| json::type_name(v).to_string(), |(_, o)| o.class_name());
+    if type_name == "os._wrap_close" {
+        return match found {
+            Some((n, Object::WrapClose(w))) => {
+                let stream = *w.stream();
+                Ok((n, Object::WrapClose(w), stream))
+            }
+            // `_wrap_close` hands every method but `close` on to the stream
+            // it wraps, through the object; `close` is its own.
+            _ if method == "close" => {
+                Err(Error::new(ErrorKind::Attribute, format!("'{shown}' object has no attribute '_stream'")))
+            }
+            _ => {
+                Err(Error::new(ErrorKind::Attribute, format!("type object '_wrap_close' has no attribute '{method}'")))
+            }
+        };
+    }
+    let owner = defined_in(type_name, method);
+    let applies = |o: &Object| match owner {
+        "_io._IOBase" => matches!(o, Object::Stream { .. }),
+        "_io._BufferedIOBase" => matches!(o, Object::Stream { .. }) && o.type_name() != "io.TextIOWrapper",
+        _ => o.type_name() == type_name,
     };
-    Ok((n, object, stream))
+    match found {
+        Some((_, object)) if applies(&object) && owner == "_io._BufferedIOBase" => {
+            Err(Error::new(ErrorKind::UnsupportedOperation, method))
+        }
+        Some((n, object)) if applies(&object) => match object {
+            Object::Stream { stream, .. } => Ok((n, object, stream)),
+            other => Err(type_error(format!("not a stream: {}", other.class_name()))),
+        },
+        _ => Err(type_error(format!(
+            "descriptor '{method}' for '{}' objects doesn't apply to a '{shown}' object",
+            if owner.is_empty() { python_type(type_name) } else { owner.to_string() },
+        ))),
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -495,6 +550,9 @@ fn read(os: &mut Os, a: &Args, type_name: &str, how: Read) -> Result<Value> {
 fn write(os: &mut Os, a: &Args, type_name: &str) -> Result<Value> {
     let (_, _, stream) = the_stream(os, a, type_name, "write")?;
     let given = a.required(if type_name.starts_with("io.Buffered") { "buffer" } else { "s" })?;
+    if stream.text() && !given.is_string() {
+        return Err(type_error(format!("write() argument must be str, not {}", json::type_name(given))));
+    }
     stream.write_data(os, data(given)?).map(Value::from)
 }
 
@@ -557,10 +615,13 @@ fn getattr(os: &mut Os, a: &Args) -> Result<Value> {
     let (n, object) = match os.objects.get(target) {
         Ok(found) => found,
         Err(_) if number(target).is_none() => {
-            return Err(Error::new(
-                ErrorKind::Attribute,
-                format!("'{}' object has no attribute '{name}'", json::type_name(target)),
-            ));
+            return match a.get("default") {
+                Some(default) => Ok(default.clone()),
+                None => Err(Error::new(
+                    ErrorKind::Attribute,
+                    format!("'{}' object has no attribute '{name}'", json::type_name(target)),
+                )),
+            };
         }
         Err(e) => return Err(e),
     };
@@ -587,9 +648,10 @@ fn getattr(os: &mut Os, a: &Args) -> Result<Value> {
     match (found, a.get("default")) {
         (Some(v), _) => Ok(v),
         (None, Some(default)) => Ok(default.clone()),
-        (None, None) => {
-            Err(Error::new(ErrorKind::Attribute, format!("'{}' object has no attribute '{name}'", object.class_name())))
-        }
+        (None, None) => Err(Error::new(
+            ErrorKind::Attribute,
+            format!("'{}' object has no attribute '{name}'", object.attribute_class_name()),
+        )),
     }
 }
 
@@ -613,30 +675,41 @@ fn subprocess_run(os: &mut Os, a: &Args, mode: Mode) -> Result<Value> {
                 return Err(Error::new(ErrorKind::Value, format!("{kw} argument not allowed, it will be overridden.")));
             }
         }
-        // check_output passes stdout=PIPE to run, which refuses it beside
-        // capture_output.
-        if a.flag("capture_output", false)? {
-            return Err(Error::new(
-                ErrorKind::Value,
-                "stdout and stderr arguments may not be used with capture_output.",
-            ));
-        }
     }
-    if mode != Mode::Run {
-        for kw in ["capture_output", "check"] {
-            if a.get(kw).is_some() && !(mode == Mode::CheckOutput && kw == "capture_output") {
-                return Err(type_error(format!("Popen.__init__() got an unexpected keyword argument '{kw}'")));
-            }
-        }
+    // call and check_call hand every keyword but timeout to Popen, which
+    // names the first it does not take.
+    let not_popens: &[&str] = match mode {
+        Mode::Run | Mode::CheckOutput => &[],
+        Mode::Call | Mode::CheckCall => &["input", "capture_output", "check"],
+    };
+    if let Some(kw) = a.keywords().iter().find(|k| not_popens.contains(k)) {
+        return Err(type_error(format!("Popen.__init__() got an unexpected keyword argument '{kw}'")));
     }
-    let options = popen_options(os, a)?;
     let input = match a.get("input") {
+        // check_output's input=None is an empty input, as it always was.
+        Some(Value::Null) if mode == Mode::CheckOutput => Some(
+            if ["universal_newlines", "text", "encoding", "errors"].iter().any(|k| a.flag(k, false).is_ok_and(|b| b)) {
+                Data::Text(String::new())
+            } else {
+                Data::Bytes(Vec::new())
+            },
+        ),
         None | Some(Value::Null) => None,
-        Some(_) if matches!(mode, Mode::Call | Mode::CheckCall) => {
-            return Err(type_error("Popen.__init__() got an unexpected keyword argument 'input'"));
-        }
         Some(v) => Some(data(v)?),
     };
+    // run checks its own arguments (in the guest: input against stdin, then
+    // capture_output against stdout and stderr) before Popen checks text
+    // against universal_newlines. check_output passes stdout=PIPE to run.
+    let input_refused = input.is_some() && given(a, "stdin");
+    let capture_refused =
+        a.flag("capture_output", false)? && (mode == Mode::CheckOutput || given(a, "stdout") || given(a, "stderr"));
+    if capture_refused && !input_refused && mode == Mode::CheckOutput {
+        return Err(Error::new(ErrorKind::Value, "stdout and stderr arguments may not be used with capture_output."));
+    }
+    if !input_refused && !capture_refused {
+        text_conflict(a)?;
+    }
+    let options = popen_options(os, a)?;
     let timeout = timeout(a)?;
     let sub = &mut os.subprocess();
     match mode {

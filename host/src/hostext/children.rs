@@ -166,17 +166,17 @@ impl Children {
     }
 
     /// `os.kill(pid, signal)`: a child of this instance (or `-pid`, its
-    /// process group); any other process is `ESRCH`.
+    /// process group); any other process is `ESRCH`. As in Linux, the
+    /// process is looked for before the signal is checked (`EINVAL`).
     pub(crate) fn kill(&self, pid: i32, signal: i32) -> Result<(), ErrorCode> {
-        if !(0..=osbox_errno::signal::MAX).contains(&signal) {
-            return Err(ErrorCode::Invalid);
-        }
+        let valid = (0..=osbox_errno::signal::MAX).contains(&signal);
         let list = self.list();
         if let Some(child) = list.iter().find(|c| c.pid == pid && c.status().is_none()) {
-            return child.send_signal(signal);
+            return if valid { child.send_signal(signal) } else { Err(ErrorCode::Invalid) };
         }
         let group = pid.checked_neg().filter(|g| *g > 0);
         match list.iter().find(|c| Some(c.pid) == group) {
+            Some(_) if !valid => Err(ErrorCode::Invalid),
             Some(child) => match &child.kind {
                 Kind::Native(native) => native.signal_tree(signal).map_err(|e| super::code(&e)),
                 Kind::Command(_) => child.send_signal(signal),

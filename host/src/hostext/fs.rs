@@ -243,7 +243,9 @@ fn volume(opened: &File) -> io::Result<StatvfsResult> {
         files: s.f_files,
         ffree: s.f_ffree,
         favail: s.f_favail,
-        flag: s.f_flag.bits(),
+        // The kernel marks its statfs answers ST_VALID (0x20), which glibc
+        // clears from statvfs's f_flag, as CPython shows it.
+        flag: s.f_flag.bits() & !0x20,
         namemax: s.f_namemax,
     })
 }

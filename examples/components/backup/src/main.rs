@@ -27,13 +27,13 @@ fn main() -> ExitCode {
 fn backup(source: &str, dest: &str) -> Result<(), OsError> {
     let src = p(source);
     // The source must be a directory: the error is stat's own.
-    let st = fs::stat(&src, true)?;
+    let st = fs::stat(&src, None, true)?;
     if !osbox_bindings::s_isdir(st.mode) {
         return Err(not_a_directory(source));
     }
     let stamp = time::strftime("%Y%m%d_%H%M%S", Some(&time::localtime(None)?))?;
     let root = path::join(&p(dest), &[p(&format!("backup_{stamp}"))])?;
-    fs::mkdir(&root, 0o777)?;
+    fs::mkdir(&root, 0o777, None)?;
     println!("backing up {source} into {}", text(&root));
 
     let (mut files, mut bytes) = (0u64, 0u64);
@@ -52,11 +52,11 @@ fn backup(source: &str, dest: &str) -> Result<(), OsError> {
             let to = path::join(&target, &[p(&name)])?;
             if is_dir && !path::islink(&from) {
                 // walk descends into it next; its times are copied after.
-                fs::mkdir(&to, 0o777)?;
+                fs::mkdir(&to, 0o777, None)?;
                 continue;
             }
             shutil::copy2(&from, &to, false)?;
-            let size = fs::stat(&to, false)?.size;
+            let size = fs::stat(&to, None, false)?.size;
             let shown = path::relpath(&from, Some(&src))?;
             println!("  copied {} ({size} bytes)", text(&shown));
             files += 1;

@@ -7,8 +7,8 @@
 //! The helpers here make the generated API read like Python:
 //!
 //! ```ignore
-//! use osbox_bindings::{fs, p, text};
-//! for name in fs::listdir(Some(&p("/data")))? {
+//! use osbox_bindings::{PathOrFd, fs, p, text};
+//! for name in fs::listdir(Some(&PathOrFd::Path(p("/data"))))? {
 //!     println!("{}", text(&name));
 //! }
 //! ```
@@ -20,7 +20,7 @@ wit_bindgen::generate!({
 });
 
 pub use osbox::os::shutil::CopyFunction;
-pub use osbox::os::types::{DirEntry, Exception, FileType, Fspath, OsError, StatResult, WalkItem};
+pub use osbox::os::types::{DirEntry, Exception, FileType, Fspath, OsError, PathOrFd, StatResult, WalkItem};
 pub use osbox::os::{env, file, fs, path, platform, shutil, subprocess, sys, system, tempfile, time};
 
 /// An `fspath` from text: what Python's `str` paths are.
@@ -104,7 +104,7 @@ pub fn os_error(kind: Exception, errno: i32, strerror: &str, name: &str, extra: 
 
 /// `open(path, "rb").read()`.
 pub fn read_file(path: &str) -> Result<Vec<u8>, OsError> {
-    let fd = file::open(&p(path), O_RDONLY, 0)?;
+    let fd = file::open(&p(path), O_RDONLY, 0, None)?;
     let mut data = Vec::new();
     let result = loop {
         match file::read(fd, 1 << 20) {
@@ -127,11 +127,11 @@ pub fn write_file_atomic(path: &str, data: &[u8]) -> Result<(), OsError> {
     let written = write_all(fd, data).and_then(|()| file::fsync(fd));
     let closed = file::close(fd);
     if let Err(e) = written.and(closed) {
-        let _ = fs::remove(&tmp);
+        let _ = fs::remove(&tmp, None);
         return Err(e);
     }
-    fs::rename(&tmp, &p(path)).inspect_err(|_| {
-        let _ = fs::remove(&tmp);
+    fs::rename(&tmp, &p(path), None, None).inspect_err(|_| {
+        let _ = fs::remove(&tmp, None);
     })
 }
 

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use osbox_bindings::{OsError, fs, p, path, read_file, text, write_file_atomic};
+use osbox_bindings::{OsError, PathOrFd, fs, p, path, read_file, text, write_file_atomic};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -38,7 +38,8 @@ fn summarise(dir: &str, out: Option<String>) -> Result<bool, OsError> {
         Some(o) => o,
         None => text(&path::join(&p(dir), &[p("summary.txt")])?),
     };
-    let mut names: Vec<String> = fs::listdir(Some(&p(dir)))?.iter().map(text).filter(|n| n.ends_with(".csv")).collect();
+    let mut names: Vec<String> =
+        fs::listdir(Some(&PathOrFd::Path(p(dir))))?.iter().map(text).filter(|n| n.ends_with(".csv")).collect();
     names.sort();
     let mut summary = String::new();
     let (mut files, mut rows, mut all_ok) = (0, 0, true);

@@ -27,7 +27,7 @@
 
 use std::process::ExitCode;
 
-use osbox_bindings::{CopyFunction, OsError, WalkItem, env, fs, p, path, read_file, shutil, system, text, write_file_atomic};
+use osbox_bindings::{CopyFunction, OsError, PathOrFd, WalkItem, env, fs, p, path, read_file, shutil, system, text, write_file_atomic};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -104,15 +104,15 @@ fn deploy(app: &str, target: &str, s: &Settings) -> Result<(), OsError> {
     let staging = format!("{releases}/.staging-{}-{}", s.version, system::getpid());
     println!("deploying {app} as {} ({}) into {target}", s.version, s.environment);
     let staged = stage(app, &staging, s);
-    if let Err(e) = staged.and_then(|()| fs::rename(&p(&staging), &p(&release))) {
+    if let Err(e) = staged.and_then(|()| fs::rename(&p(&staging), &p(&release), None, None)) {
         let _ = shutil::rmtree(&p(&staging), true);
         return Err(e);
     }
     // Switch `current` with one rename of a fresh link over the old one.
     let link = format!("{target}/.current-{}", system::getpid());
-    fs::symlink(&p(&format!("releases/{}", s.version)), &p(&link))?;
-    fs::rename(&p(&link), &p(&format!("{target}/current"))).inspect_err(|_| {
-        let _ = fs::remove(&p(&link));
+    fs::symlink(&p(&format!("releases/{}", s.version)), &p(&link), None)?;
+    fs::rename(&p(&link), &p(&format!("{target}/current")), None, None).inspect_err(|_| {
+        let _ = fs::remove(&p(&link), None);
     })?;
     println!("current -> releases/{}", s.version);
     prune(&releases, s)
@@ -138,7 +138,7 @@ fn stage(app: &str, staging: &str, s: &Settings) -> Result<(), OsError> {
             if !chmod_ok || path::islink(&t) {
                 continue;
             }
-            match fs::chmod(&t, mode, true) {
+            match fs::chmod(&t, mode, None, true) {
                 Ok(()) => {}
                 Err(e) if e.is_unsupported() => {
                     println!("permissions: not set, this host has no chmod ({})", e.message);
@@ -163,12 +163,12 @@ fn stage(app: &str, staging: &str, s: &Settings) -> Result<(), OsError> {
 /// Removes the oldest releases (by modification time) beyond `keep`.
 fn prune(releases: &str, s: &Settings) -> Result<(), OsError> {
     let mut found = Vec::new();
-    for entry in fs::scandir(Some(&p(releases)))? {
+    for entry in fs::scandir(Some(&PathOrFd::Path(p(releases))))? {
         let name = text(&entry.name);
         if name.starts_with('.') {
             continue;
         }
-        found.push((fs::stat(&entry.path, false)?.mtime_ns, name, entry.path));
+        found.push((fs::stat(&entry.path, None, false)?.mtime_ns, name, entry.path));
     }
     found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let excess = found.len().saturating_sub(s.keep);

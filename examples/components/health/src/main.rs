@@ -12,7 +12,7 @@
 
 use std::process::ExitCode;
 
-use osbox_bindings::{OsError, WalkItem, env, fs, p, path, text, time};
+use osbox_bindings::{OsError, PathOrFd, WalkItem, env, fs, p, path, text, time};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -55,7 +55,7 @@ fn report(root: &str, dirs: &[String]) -> Result<bool, OsError> {
     }
     let dirs: Vec<String> = if dirs.is_empty() {
         let mut found = Vec::new();
-        for entry in fs::scandir(Some(&p(root)))? {
+        for entry in fs::scandir(Some(&PathOrFd::Path(p(root))))? {
             if path::isdir(&entry.path) {
                 found.push(text(&entry.name));
             }
@@ -114,7 +114,7 @@ fn tally(top: &osbox_bindings::Fspath) -> Result<Tally, OsError> {
         t.dirs += step.dirnames.len() as u64;
         for f in &step.filenames {
             let full = path::join(&step.dirpath, &[f.clone()])?;
-            let st = match fs::stat(&full, false) {
+            let st = match fs::stat(&full, None, false) {
                 Ok(st) => st,
                 Err(e) => {
                     t.errors.push(e.message);

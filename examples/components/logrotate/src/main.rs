@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use osbox_bindings::{O_CREAT, O_TRUNC, O_WRONLY, OsError, file, fs, p, path, shutil, text};
+use osbox_bindings::{O_CREAT, O_TRUNC, O_WRONLY, OsError, PathOrFd, file, fs, p, path, shutil, text};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -29,13 +29,14 @@ fn main() -> ExitCode {
 }
 
 fn rotate_all(dir: &str, max: u64, keep: u64) -> Result<(), OsError> {
-    let mut logs: Vec<String> = fs::listdir(Some(&p(dir)))?.iter().map(text).filter(|n| n.ends_with(".log")).collect();
+    let mut logs: Vec<String> =
+        fs::listdir(Some(&PathOrFd::Path(p(dir))))?.iter().map(text).filter(|n| n.ends_with(".log")).collect();
     logs.sort();
     let (mut rotated, mut kept) = (0, 0);
     for name in logs {
         let log = text(&path::join(&p(dir), &[p(&name)])?);
         // Only regular files: a link or a directory named *.log is left alone.
-        let st = fs::stat(&p(&log), false)?;
+        let st = fs::stat(&p(&log), None, false)?;
         if st.mode & 0o170000 != 0o100000 {
             continue;
         }
@@ -56,16 +57,16 @@ fn rotate(log: &str, keep: u64) -> Result<(), OsError> {
     let numbered = |n: u64| p(&format!("{log}.{n}"));
     let oldest = numbered(keep);
     if path::lexists(&oldest) {
-        fs::remove(&oldest)?;
+        fs::remove(&oldest, None)?;
         println!("removed {}", text(&path::basename(&oldest)));
     }
     for n in (1..keep).rev() {
         if path::lexists(&numbered(n)) {
-            fs::rename(&numbered(n), &numbered(n + 1))?;
+            fs::rename(&numbered(n), &numbered(n + 1), None, None)?;
         }
     }
-    fs::rename(&p(log), &numbered(1))?;
-    let fd = file::open(&p(log), O_WRONLY | O_CREAT | O_TRUNC, 0o644)?;
+    fs::rename(&p(log), &numbered(1), None, None)?;
+    let fd = file::open(&p(log), O_WRONLY | O_CREAT | O_TRUNC, 0o644, None)?;
     file::close(fd)?;
     match shutil::copymode(&numbered(1), &p(log), true) {
         Err(e) if !e.is_unsupported() => Err(e),

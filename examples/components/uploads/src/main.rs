@@ -100,7 +100,7 @@ fn fetch(base: &str, name: &str) -> Result<(), Failure> {
 }
 
 fn remove(base: &str, name: &str) -> Result<(), Failure> {
-    fs::remove(&p(&safe_join(base, name)?))?;
+    fs::remove(&p(&safe_join(base, name)?), None)?;
     println!("removed {name}");
     Ok(())
 }
@@ -112,7 +112,7 @@ fn list(base: &str) -> Result<(), Failure> {
             WalkItem::Step(step) => {
                 for f in &step.filenames {
                     let full = path::join(&step.dirpath, &[f.clone()])?;
-                    let size = fs::stat(&full, false)?.size;
+                    let size = fs::stat(&full, None, false)?.size;
                     names.push((text(&path::relpath(&full, Some(&p(base)))?), size));
                 }
             }
