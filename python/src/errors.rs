@@ -111,7 +111,9 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         }
         // The package's subprocess functions check return codes themselves,
         // with the output at hand; this is for direct protocol calls.
-        ErrorKind::CalledProcess => simple(SUBPROCESS_ERROR.import(py, "subprocess", "SubprocessError")?.clone()),
+        ErrorKind::CalledProcess | ErrorKind::SubprocessError => {
+            simple(SUBPROCESS_ERROR.import(py, "subprocess", "SubprocessError")?.clone())
+        }
         _ => Ok(SandboxError::new_err(message.to_string())),
     }
 }
