@@ -23,69 +23,47 @@ fn type_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Type, message)
 }
 
+/// `Popen`'s keyword parameters after `args`, in CPython's order, after
+/// the parameters given first: one list for `Popen` and for `run`, which
+/// passes them on.
+macro_rules! popen_params {
+    ($($first:literal),*) => {
+        &[
+            $($first,)*
+            "bufsize",
+            "executable",
+            "stdin",
+            "stdout",
+            "stderr",
+            "preexec_fn",
+            "close_fds",
+            "shell",
+            "cwd",
+            "env",
+            "universal_newlines",
+            "startupinfo",
+            "creationflags",
+            "restore_signals",
+            "start_new_session",
+            "pass_fds",
+            "user",
+            "group",
+            "extra_groups",
+            "encoding",
+            "errors",
+            "text",
+            "umask",
+            "pipesize",
+            "process_group",
+        ]
+    };
+}
+
 /// `Popen`'s parameters, in CPython's order.
-const POPEN_PARAMS: &[&str] = &[
-    "args",
-    "bufsize",
-    "executable",
-    "stdin",
-    "stdout",
-    "stderr",
-    "preexec_fn",
-    "close_fds",
-    "shell",
-    "cwd",
-    "env",
-    "universal_newlines",
-    "startupinfo",
-    "creationflags",
-    "restore_signals",
-    "start_new_session",
-    "pass_fds",
-    "user",
-    "group",
-    "extra_groups",
-    "encoding",
-    "errors",
-    "text",
-    "umask",
-    "pipesize",
-    "process_group",
-];
+const POPEN_PARAMS: &[&str] = popen_params!("args");
 
 /// `run`'s: its own, then `Popen`'s keywords.
-const RUN_PARAMS: &[&str] = &[
-    "args",
-    "input",
-    "capture_output",
-    "timeout",
-    "check",
-    "bufsize",
-    "executable",
-    "stdin",
-    "stdout",
-    "stderr",
-    "preexec_fn",
-    "close_fds",
-    "shell",
-    "cwd",
-    "env",
-    "universal_newlines",
-    "startupinfo",
-    "creationflags",
-    "restore_signals",
-    "start_new_session",
-    "pass_fds",
-    "user",
-    "group",
-    "extra_groups",
-    "encoding",
-    "errors",
-    "text",
-    "umask",
-    "pipesize",
-    "process_group",
-];
+const RUN_PARAMS: &[&str] = popen_params!("args", "input", "capture_output", "timeout", "check");
 
 /// The callables of this module.
 pub static CALLS: &[Def] = &[
