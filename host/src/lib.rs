@@ -87,7 +87,7 @@ mod types;
 
 pub use at::{Fwalk, FwalkItem, FwalkOptions};
 pub use compose::{Guest, compose, imports_os_surface};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, py_repr};
 pub use file::File;
 pub use fspath::FsPath;
 pub use hostext::{ProgressFn, interrupt, kill_children};

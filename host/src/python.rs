@@ -238,28 +238,6 @@ fn cannot_open(path: &Path, e: &std::io::Error) -> Error {
     };
     let text = e.to_string();
     let strerror = text.split(" (os error").next().unwrap_or(&text);
-    let shown = repr(&path.display().to_string());
+    let shown = crate::error::py_repr(&path.display().to_string());
     Error::new(kind, format!("can't open file {shown}: [Errno {}] {strerror}", e.raw_os_error().unwrap_or(0)))
-}
-
-/// Python's `repr` of a `str`.
-fn repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::from(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }

@@ -5,9 +5,9 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use osbox::{Error, ErrorKind, FsPath, Os};
+use osbox::{Error, ErrorKind, FsPath, Os, py_repr};
 
-use super::compat::{extname, file_url, format_size, locale_cmp, pad_end, pad_start, py_repr};
+use super::compat::{extname, file_url, format_size, locale_cmp, pad_end, pad_start};
 use super::session::Session;
 use super::tools::{Answer, Args};
 use super::{diff, glob};
