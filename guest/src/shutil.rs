@@ -136,10 +136,13 @@ fn is_temporary_copy(name: &[u8]) -> bool {
     let Some(cut) = name.len().checked_sub(16) else { return false };
     let (head, hex) = name.split_at(cut);
     name.starts_with(b".")
-        && head.len() > b"..osbox-".len()
-        && head.ends_with(b".osbox-")
+        && head.len() > 1 + TEMPORARY_MARK.len()
+        && head.ends_with(TEMPORARY_MARK)
         && hex.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
+
+/// What [`open_beside`] puts between `.NAME` and its 16 hexadecimal digits.
+const TEMPORARY_MARK: &[u8] = b".osbox-";
 
 /// Removes from the directory `dst` goes in the temporary copies that
 /// copies killed midway left there (regular files named by
@@ -172,7 +175,8 @@ fn open_beside(dst: &Fspath) -> Result<(i32, Fspath), OsError> {
     for _ in 0..100 {
         let mut name = b".".to_vec();
         name.extend_from_slice(&base);
-        name.extend_from_slice(format!(".osbox-{:016x}", crate::wasi::random::random::get_random_u64()).as_bytes());
+        name.extend_from_slice(TEMPORARY_MARK);
+        name.extend_from_slice(format!("{:016x}", crate::wasi::random::random::get_random_u64()).as_bytes());
         let tmp = dst.like(posixpath::join(&dir, &[&name]));
         match <Osbox as File>::open(tmp.clone(), O_WRONLY | O_CREAT | O_EXCL, 0o600, None) {
             Ok(fd) => return Ok((fd, tmp)),

@@ -38,6 +38,12 @@ impl FsPath {
     pub fn is_bytes(&self) -> bool {
         matches!(self, FsPath::Bytes(_))
     }
+
+    /// `name` as a path of the flavour `bytes` says: what the listing of a
+    /// `bytes` path gives is `bytes`.
+    pub(crate) fn named(bytes: bool, name: String) -> FsPath {
+        if bytes { FsPath::Bytes(name.into_bytes()) } else { FsPath::Str(name) }
+    }
 }
 
 impl fmt::Display for FsPath {

@@ -128,10 +128,7 @@ impl Os {
         let got = self.call(|g, s| g.direct(s)?.call_listdir(s, path.as_ref()));
         let held = self.take_listings().into_iter().next().unwrap_or_default();
         Ok(match got? {
-            ListdirResult::Held(bytes) => held
-                .into_iter()
-                .map(|e| if bytes { FsPath::Bytes(e.name.into_bytes()) } else { FsPath::Str(e.name) })
-                .collect(),
+            ListdirResult::Held(bytes) => held.into_iter().map(|e| FsPath::named(bytes, e.name)).collect(),
             ListdirResult::Here(names) => names.into_iter().map(FsPath::from).collect(),
         })
     }

@@ -223,7 +223,7 @@ impl WalkStep {
         listings: &mut [Vec<crate::bindings::osbox::os::host::ScanEntry>],
     ) -> WalkStep {
         let dirpath = FsPath::from(step.dirpath);
-        let bytes = matches!(dirpath, FsPath::Bytes(_));
+        let bytes = dirpath.is_bytes();
         let mut names = |positions: Vec<u32>| -> Vec<FsPath> {
             let listing = usize::try_from(step.listing).ok().and_then(|l| listings.get_mut(l));
             let Some(listing) = listing else { return Vec::new() };
@@ -231,7 +231,7 @@ impl WalkStep {
             for i in positions {
                 if let Some(e) = usize::try_from(i).ok().and_then(|i| listing.get_mut(i)) {
                     let name = std::mem::take(&mut e.name);
-                    out.push(if bytes { FsPath::Bytes(name.into_bytes()) } else { FsPath::Str(name) });
+                    out.push(FsPath::named(bytes, name));
                 }
             }
             out
