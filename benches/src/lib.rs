@@ -8,12 +8,23 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use osbox::{CopytreeOptions, Os, Runtime, WalkOptions};
 
-/// How many times each case runs; the median is reported.
-const RUNS: usize = 5;
+/// How many times each case runs; the median is reported. `--runs N`
+/// sets it, e.g. for a profile of one case (`--only CASE --runs 200`).
+static RUNS: AtomicUsize = AtomicUsize::new(5);
+
+/// Runs each case `n` times (at least once) from now on.
+pub fn set_runs(n: usize) {
+    RUNS.store(n.max(1), Ordering::Relaxed);
+}
+
+fn runs() -> usize {
+    RUNS.load(Ordering::Relaxed)
+}
 
 /// How big each case is.
 pub struct Sizes {
@@ -81,13 +92,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn time(mut f: impl FnMut()) -> Duration {
-    let mut runs = Vec::new();
-    for _ in 0..RUNS {
+    let mut times = Vec::new();
+    for _ in 0..runs() {
         let t = Instant::now();
         f();
-        runs.push(t.elapsed());
+        times.push(t.elapsed());
     }
-    median(runs)
+    median(times)
 }
 
 /// CPython's time for `body` (Python statements using `d`, the directory),
@@ -100,8 +111,9 @@ fn python(dir: &Path, setup: &str, body: &str) -> Option<Duration> {
 /// with `dir` as it sees the directory.
 fn python_in(interpreter: &[&OsStr], dir: &OsStr, setup: &str, body: &str) -> Option<Duration> {
     let script = format!(
-        "import os, shutil, time, sys\nd = sys.argv[1]\n{setup}\nruns = []\nfor _ in range({RUNS}):\n    t = time.perf_counter_ns()\n{}\n    runs.append(time.perf_counter_ns() - t)\nruns.sort()\nprint(runs[len(runs) // 2])\n",
-        body.lines().map(|l| format!("    {l}\n")).collect::<String>()
+        "import os, shutil, time, sys\nd = sys.argv[1]\n{setup}\nruns = []\nfor _ in range({runs}):\n    t = time.perf_counter_ns()\n{}\n    runs.append(time.perf_counter_ns() - t)\nruns.sort()\nprint(runs[len(runs) // 2])\n",
+        body.lines().map(|l| format!("    {l}\n")).collect::<String>(),
+        runs = runs(),
     );
     let out = Command::new(interpreter[0]).args(&interpreter[1..]).arg("-c").arg(script).arg(dir).output().ok()?;
     String::from_utf8_lossy(&out.stdout).trim().parse().ok().map(Duration::from_nanos)
@@ -205,6 +217,35 @@ pub fn measure(s: &Sizes, with_cli: bool, only: Option<&str>) -> Report {
                 cpython: p.map(|p| per(p, s.stats)),
             });
         }
+    }
+
+    if want("call ") {
+        // What a call costs with nothing to do outside the guest: the floor
+        // under every other case (CPython's figure is its own call).
+        let o = time(|| {
+            for _ in 0..s.stats {
+                os.getpid().unwrap();
+            }
+        });
+        let p = python(w, "", &format!("for _ in range({}):\n    os.getpid()", s.stats));
+        rows.push(Row {
+            case: "call without arguments (getpid)".into(),
+            osbox: per(o, s.stats),
+            native: None,
+            cpython: p.map(|p| per(p, s.stats)),
+        });
+        let o = time(|| {
+            for _ in 0..s.stats {
+                os.path().isabs("/b/s1/s2/s3/stat-me").unwrap();
+            }
+        });
+        let p = python(w, "", &format!("for _ in range({}):\n    os.path.isabs('/b/s1/s2/s3/stat-me')", s.stats));
+        rows.push(Row {
+            case: "call with a path (path.isabs)".into(),
+            osbox: per(o, s.stats),
+            native: None,
+            cpython: p.map(|p| per(p, s.stats)),
+        });
     }
 
     if want("listdir") || want("scandir") {
@@ -410,7 +451,7 @@ fn python_rows(exe: &Path, w: &Path, s: &Sizes) -> Vec<Row> {
 
 /// Prints the table.
 pub fn print(report: &Report, mode: &str) {
-    println!("osbox speed, {mode} mode, medians of {RUNS} runs");
+    println!("osbox speed, {mode} mode, medians of {} runs", runs());
     println!(
         "{:<28} {:>11} {:>11} {:>11} {:>12} {:>13}",
         "case", "osbox", "native", "CPython", "osbox/native", "osbox/CPython"
