@@ -149,6 +149,9 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
     if bytes.is_empty() {
         return Err(ErrorCode::NoEntry.into());
     }
+    if let Some(loc) = resolve_names(bytes) {
+        return loc;
+    }
     let absolute = if bytes.starts_with(b"/") {
         bytes.to_vec()
     } else {
@@ -244,6 +247,56 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
             Ok(Loc::Real { mount, rel: wasi_str(&s)?.to_string() })
         }
     }
+}
+
+/// [`resolve`] of a path made of names only (no `.` or `..`) that lands in
+/// a mount, the usual case, without building the path: the longest mount
+/// whose components begin the absolute path, and the rest of it joined
+/// once. `None` sends every other path the long way, which gives the same
+/// answer for these.
+fn resolve_names(bytes: &[u8]) -> Option<Result<Loc, Fail>> {
+    if names(bytes).any(|c| c == b"." || c == b"..") {
+        return None;
+    }
+    CWD.with(|cwd| {
+        let cwd = cwd.borrow();
+        let base: &[u8] = match (bytes.starts_with(b"/"), cwd.as_deref()) {
+            (true, _) => b"",
+            (false, Some(c)) => c,
+            // The current directory is read on first use, the long way.
+            (false, None) => return None,
+        };
+        let comps = || names(base).chain(names(bytes));
+        let mount = mounts()
+            .iter()
+            .filter(|m| {
+                let mut all = comps();
+                m.comps.iter().all(|want| all.next() == Some(want.as_slice()))
+            })
+            .max_by_key(|m| m.comps.len())?;
+        let mut rel = Vec::with_capacity(bytes.len());
+        for c in comps().skip(mount.comps.len()) {
+            if !rel.is_empty() {
+                rel.push(b'/');
+            }
+            rel.extend_from_slice(c);
+        }
+        if rel.is_empty() {
+            return Some(Ok(Loc::Real { mount, rel: ".".into() }));
+        }
+        if bytes.ends_with(b"/") {
+            rel.push(b'/');
+        }
+        Some(match String::from_utf8(rel) {
+            Ok(rel) => Ok(Loc::Real { mount, rel }),
+            Err(_) => Err(Fail::Code(ErrorCode::IllegalByteSequence)),
+        })
+    })
+}
+
+/// The names of a path, in order.
+fn names(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.split(|&b| b == b'/').filter(|c| !c.is_empty())
 }
 
 /// The path a call with `dir_fd` acts on: a relative `path` joined to the
