@@ -186,8 +186,10 @@ impl DirEntry {
     pub(crate) fn held(prefix: &FsPath, e: crate::bindings::osbox::os::host::ScanEntry) -> DirEntry {
         let (name, path) = match prefix {
             FsPath::Str(p) => {
-                let path = FsPath::Str(format!("{p}{}", e.name));
-                (FsPath::Str(e.name), path)
+                let mut path = String::with_capacity(p.len() + e.name.len());
+                path.push_str(p);
+                path.push_str(&e.name);
+                (FsPath::Str(e.name), FsPath::Str(path))
             }
             FsPath::Bytes(p) => {
                 let path = [p.as_slice(), e.name.as_bytes()].concat();
