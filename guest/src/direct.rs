@@ -16,7 +16,7 @@ impl Guest for crate::Osbox {
 
     fn walk(top: Fspath, topdown: bool, followlinks: bool) -> Vec<WalkResult> {
         let mut out = Vec::new();
-        crate::fs::walk_into(&top, topdown, followlinks, true, &mut out);
+        crate::fs::walk_into(&top, topdown, followlinks, true, None, &mut out);
         out
     }
 

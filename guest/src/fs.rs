@@ -8,7 +8,7 @@ use crate::exports::osbox::os::fs::Guest;
 use crate::file;
 use crate::fspath::like;
 use crate::host;
-use crate::host::FileStatus;
+use crate::host::{FileStatus, KeptListing};
 use crate::osbox::os::types::{
     DirEntry, ErrorCode, FileType, Fspath, OsError, PathOrFd, StatResult, StatvfsResult, WalkItem, WalkStep,
 };
@@ -233,11 +233,18 @@ pub(crate) fn scandir_direct(path: Option<Fspath>) -> Result<ScandirResult, OsEr
 }
 
 /// Lists `path` into the host's hands where it is a grant's directory and
-/// the osbox host is there (`scan-dir-kept`): the listing's number and each
-/// entry's types. None where the listing is the guest's to make.
-fn kept_listing(path: &Fspath, inodes: bool) -> Result<Option<(u32, Vec<host::EntryTypes>)>, OsError> {
+/// the osbox host is there (`scan-dir-kept`): the listing's number. None
+/// where the listing is the guest's to make.
+fn kept_listing(path: &Fspath, inodes: bool) -> Result<Option<u32>, OsError> {
+    kept(path, |mount, rel| host::scan_dir_kept(&mount.dir, rel, inodes))
+}
+
+/// What `list` (a host call that keeps a listing) gives for the grant's
+/// directory `path`: `None` where `path` is not in a grant or the host
+/// keeps no listings (`not-implemented`), and its error named `path`.
+fn kept<T>(path: &Fspath, list: impl FnOnce(&Mount, &str) -> Result<T, ErrorCode>) -> Result<Option<T>, OsError> {
     let Loc::Real { mount, rel } = resolve(path).map_err(|f| f.on(path))? else { return Ok(None) };
-    match host::scan_dir_kept(&mount.dir, &rel, inodes) {
+    match list(mount, &rel) {
         Ok(kept) => Ok(Some(kept)),
         Err(ErrorCode::NotImplemented) => Ok(None),
         Err(code) => Err(Fail::Code(code).on(path)),
@@ -272,9 +279,18 @@ fn curdir(like_bytes: bool) -> Fspath {
 /// the walk must end: CPython's walk raises `RecursionError` (not an
 /// `OSError` for `onerror`) past its recursion limit, and that error is the
 /// last item. With `keep`, the names of a grant's directories stay in the
-/// host (`direct.walk`), and only those of the directories it descends
-/// into are asked for.
-pub(crate) fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, keep: bool, out: &mut Vec<WalkResult>) -> bool {
+/// host (`direct.walk`): only those of the directories it descends into
+/// come here, and a directory's subdirectories are listed together, in
+/// one host call, before the walk goes into the first (`ahead` is this
+/// directory's listing when its parent's call made it).
+pub(crate) fn walk_into(
+    top: &Fspath,
+    topdown: bool,
+    followlinks: bool,
+    keep: bool,
+    ahead: Option<Result<KeptListing, ErrorCode>>,
+    out: &mut Vec<WalkResult>,
+) -> bool {
     let _depth = match crate::error::Depth::enter(1) {
         Ok(d) => d,
         Err(e) => {
@@ -282,7 +298,7 @@ pub(crate) fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, keep: bo
             return false;
         }
     };
-    let (step, descend) = match walk_step(top, followlinks, keep) {
+    let (step, descend) = match walk_step(top, followlinks, keep, ahead) {
         Ok(s) => s,
         Err(e) => {
             out.push(WalkResult::Error(e));
@@ -293,8 +309,9 @@ pub(crate) fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, keep: bo
     if topdown {
         out.extend(step.take());
     }
+    let mut ahead = if keep { list_ahead(&descend) } else { Vec::new() }.into_iter();
     for p in &descend {
-        if !walk_into(p, topdown, followlinks, keep, out) {
+        if !walk_into(p, topdown, followlinks, keep, ahead.next().flatten(), out) {
             return false;
         }
     }
@@ -302,8 +319,43 @@ pub(crate) fn walk_into(top: &Fspath, topdown: bool, followlinks: bool, keep: bo
     true
 }
 
+/// The kept listings of `paths`, those beneath the mount of the first
+/// that lands in one, in one host call; `None` for the others, which are
+/// listed when the walk reaches them.
+fn list_ahead(paths: &[Fspath]) -> Vec<Option<Result<KeptListing, ErrorCode>>> {
+    let mut ahead: Vec<Option<Result<KeptListing, ErrorCode>>> = paths.iter().map(|_| None).collect();
+    let mut mount: Option<&'static sandbox::Mount> = None;
+    let (mut places, mut rels) = (Vec::new(), Vec::new());
+    for (i, p) in paths.iter().enumerate() {
+        if let Ok(Loc::Real { mount: m, rel }) = resolve(p)
+            && mount.is_none_or(|first| std::ptr::eq(first, m))
+        {
+            mount = Some(m);
+            places.push(i);
+            rels.push(rel);
+        }
+    }
+    if let Some(m) = mount {
+        let listed = host::scan_dirs_kept(&m.dir, &rels);
+        if listed.len() == places.len() {
+            for (i, l) in places.into_iter().zip(listed) {
+                // Not here: the walk lists it the long way when it gets there.
+                if l.as_ref().err() != Some(&ErrorCode::NotImplemented) {
+                    ahead[i] = Some(l);
+                }
+            }
+        }
+    }
+    ahead
+}
+
 /// One directory of a walk: its step, and the directories to descend into.
-fn walk_step(top: &Fspath, followlinks: bool, keep: bool) -> Result<(WalkResult, Vec<Fspath>), OsError> {
+fn walk_step(
+    top: &Fspath,
+    followlinks: bool,
+    keep: bool,
+    ahead: Option<Result<KeptListing, ErrorCode>>,
+) -> Result<(WalkResult, Vec<Fspath>), OsError> {
     // Symbolic links to directories are among `dirnames`; walked into only
     // with `followlinks`.
     let classify = |t: FileType, target: Option<FileType>| {
@@ -311,16 +363,25 @@ fn walk_step(top: &Fspath, followlinks: bool, keep: bool) -> Result<(WalkResult,
         (is_dir, is_dir && (followlinks || t != FileType::SymbolicLink))
     };
     let below = |name: &[u8]| top.like(posixpath::join(top.as_bytes(), &[name]));
-    if keep && let Some((listing, types)) = kept_listing(top, false)? {
+    let kept = match ahead {
+        Some(listed) => Some(listed.map_err(|code| Fail::Code(code).on(top))?),
+        None if keep => kept_walk_listing(top)?,
+        None => None,
+    };
+    if let Some(KeptListing { number, types, dirs }) = kept {
         let (mut dirnames, mut filenames, mut descend) = (Vec::new(), Vec::new(), Vec::new());
+        let mut names = dirs.into_iter().peekable();
         for (i, t) in (0u32..).zip(types) {
             let (is_dir, enter) = classify(t.type_, t.target_type);
-            if enter && let Some(name) = host::kept_name(listing, i) {
+            // The names of directories come in the listing's order.
+            while names.next_if(|(at, _)| *at < i).is_some() {}
+            if enter && let Some((_, name)) = names.next_if(|(at, _)| *at == i) {
                 descend.push(below(name.as_bytes()));
             }
             if is_dir { dirnames.push(i) } else { filenames.push(i) }
         }
-        return Ok((WalkResult::Held(HeldStep { dirpath: top.clone(), listing, dirnames, filenames }), descend));
+        let step = HeldStep { dirpath: top.clone(), listing: number, dirnames, filenames };
+        return Ok((WalkResult::Held(step), descend));
     }
     // Names and types only: walk needs no entry paths but its directories'.
     let (_, entries) = list(top, true, false)?;
@@ -335,6 +396,14 @@ fn walk_step(top: &Fspath, followlinks: bool, keep: bool) -> Result<(WalkResult,
         if is_dir { dirnames.push(name) } else { filenames.push(name) }
     }
     Ok((WalkResult::Here(WalkStep { dirpath: top.clone(), dirnames, filenames }), descend))
+}
+
+/// `top` listed into the host's hands for a walk, where it is a grant's
+/// directory and the host keeps listings; `None` otherwise.
+fn kept_walk_listing(top: &Fspath) -> Result<Option<KeptListing>, OsError> {
+    kept(top, |mount, rel| {
+        host::scan_dirs_kept(&mount.dir, &[rel.to_string()]).pop().unwrap_or(Err(ErrorCode::NotImplemented))
+    })
 }
 
 /// `os.mkdir` without the error's file name.
@@ -769,7 +838,7 @@ impl Guest for crate::Osbox {
 
     fn walk(top: Fspath, topdown: bool, followlinks: bool) -> Vec<WalkItem> {
         let mut out = Vec::new();
-        walk_into(&top, topdown, followlinks, false, &mut out);
+        walk_into(&top, topdown, followlinks, false, None, &mut out);
         out.into_iter()
             .filter_map(|item| match item {
                 WalkResult::Here(step) => Some(WalkItem::Step(step)),

@@ -8,14 +8,14 @@
 pub use crate::osbox::os::host::*;
 
 #[cfg(feature = "standalone")]
-pub use crate::osbox::os::host::{CopyMetadata, EntryTypes, FileStatus, ScanEntry};
+pub use crate::osbox::os::host::{CopyMetadata, EntryTypes, FileStatus, KeptListing, ScanEntry};
 
 #[cfg(feature = "standalone")]
 pub use standalone::*;
 
 #[cfg(feature = "standalone")]
 mod standalone {
-    use crate::osbox::os::host::{CopyMetadata, EntryTypes, FileStatus, ScanEntry};
+    use crate::osbox::os::host::{CopyMetadata, EntryTypes, FileStatus, KeptListing, ScanEntry};
     use crate::osbox::os::types::{ErrorCode, StatvfsResult, UnameResult};
     use crate::wasi::filesystem::types::Descriptor;
 
@@ -23,12 +23,12 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn scan_dir_kept(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<(u32, Vec<EntryTypes>), ErrorCode> {
+    pub fn scan_dir_kept(_dir: &Descriptor, _path: &str, _inodes: bool) -> Result<u32, ErrorCode> {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn kept_name(_listing: u32, _index: u32) -> Option<String> {
-        None
+    pub fn scan_dirs_kept(_dir: &Descriptor, paths: &[String]) -> Vec<Result<KeptListing, ErrorCode>> {
+        paths.iter().map(|_| Err(ErrorCode::NotImplemented)).collect()
     }
 
     pub fn stat(_dir: &Descriptor, _path: &str, _follow_symlinks: bool) -> Result<FileStatus, ErrorCode> {
@@ -66,7 +66,13 @@ mod standalone {
         Err(ErrorCode::NotImplemented)
     }
 
-    pub fn progress(_operation: &str, _done: u64) {}
+    pub fn progress(_operation: &str, _done: u64) -> bool {
+        false
+    }
+
+    pub fn unlink_names(_dir: &Descriptor, _names: &[String]) -> (u32, Option<ErrorCode>) {
+        (0, Some(ErrorCode::NotImplemented))
+    }
 
     /// wasi-libc's `uname` placeholders, and its one CPU.
     pub fn system_info() -> (UnameResult, u32) {

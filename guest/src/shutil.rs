@@ -22,9 +22,9 @@ use crate::stat;
 use crate::wasi::filesystem::types::{Descriptor, DescriptorFlags, DescriptorType, OpenFlags, PathFlags};
 
 thread_local! {
-    /// The tree operation under way and how many files it has done, for
-    /// the host's progress display.
-    static PROGRESS: std::cell::Cell<(&'static str, u64)> = const { std::cell::Cell::new(("", 0)) };
+    /// The tree operation under way, how many files it has done, and
+    /// whether the host shows its progress (until it says it does not).
+    static PROGRESS: std::cell::Cell<(&'static str, u64, bool)> = const { std::cell::Cell::new(("", 0, true)) };
 }
 
 /// Runs a tree operation named `op` (unless one is already under way, as
@@ -32,21 +32,26 @@ thread_local! {
 fn tracked<T>(op: &'static str, f: impl FnOnce() -> T) -> T {
     let outer = PROGRESS.with(|p| p.get());
     if outer.0.is_empty() {
-        PROGRESS.with(|p| p.set((op, 0)));
+        PROGRESS.with(|p| p.set((op, 0, true)));
     }
     let r = f();
     if outer.0.is_empty() {
-        PROGRESS.with(|p| p.set(("", 0)));
+        PROGRESS.with(|p| p.set(("", 0, true)));
     }
     r
 }
 
 /// One more file done.
 fn tick() {
-    let (op, n) = PROGRESS.with(|p| p.get());
-    if !op.is_empty() {
-        PROGRESS.with(|p| p.set((op, n + 1)));
-        host::progress(op, n + 1);
+    ticks(1);
+}
+
+/// `n` more files done.
+fn ticks(n: u64) {
+    let (op, done, shown) = PROGRESS.with(|p| p.get());
+    if !op.is_empty() && n > 0 {
+        let shown = shown && host::progress(op, done + n);
+        PROGRESS.with(|p| p.set((op, done + n, shown)));
     }
 }
 
@@ -529,36 +534,91 @@ impl OnError {
 fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -> Result<(), OsError> {
     // Not an OSError: raised whatever ignore_errors says, as in CPython.
     let _depth = crate::error::Depth::enter(1)?;
-    let stream = match crate::sandbox::read_directory(dir) {
-        Ok(s) => s,
-        Err(c) => return on.handle(Err(Fail::from(c).on(path))),
+    let (names, is_dir) = match entries_of(dir) {
+        Ok(listed) => listed,
+        Err(f) => return on.handle(Err(f.on(path))),
     };
-    let mut entries = Vec::new();
-    loop {
-        match stream.read_directory_entry() {
-            Ok(Some(e)) => entries.push(e),
-            Ok(None) => break,
-            Err(c) => return on.handle(Err(Fail::from(c).on(path))),
+    let mut i = 0;
+    while i < names.len() {
+        if !is_dir[i] {
+            // A run of names to unlink: one host call for all of them.
+            let end = is_dir[i..].iter().position(|&d| d).map_or(names.len(), |n| i + n);
+            unlink_all(dir, mount, path, &names[i..end], on)?;
+            i = end;
+            continue;
+        }
+        let e = &names[i];
+        i += 1;
+        let name = path.like(e.clone().into_bytes());
+        let fullname = join(path, e.as_bytes());
+        let sub = match dir.open_at(PathFlags::empty(), e, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
+            Ok(d) => d,
+            Err(c) => {
+                on.handle(Err(Fail::from(c).on(&name)))?;
+                continue;
+            }
+        };
+        rmtree_fd(&sub, mount, &fullname, on)?;
+        drop(sub);
+        on.handle(mount.changed(dir.remove_directory_at(e)).map_err(|f| f.on(&name)))?;
+    }
+    Ok(())
+}
+
+/// The names in the open directory `dir`, in the system's order, and
+/// which of them are directories (not links to them): from the osbox
+/// host's listing, or WASI's.
+fn entries_of(dir: &Descriptor) -> Result<(Vec<String>, Vec<bool>), Fail> {
+    match host::scan_dir(dir, ".", false) {
+        Ok(entries) => {
+            let is_dir = entries.iter().map(|e| e.type_ == FileType::Directory).collect();
+            return Ok((entries.into_iter().map(|e| e.name).collect(), is_dir));
+        }
+        Err(ErrorCode::NotImplemented) => {}
+        Err(code) => return Err(Fail::Code(code)),
+    }
+    let stream = crate::sandbox::read_directory(dir)?;
+    let (mut names, mut is_dir) = (Vec::new(), Vec::new());
+    while let Some(e) = stream.read_directory_entry()? {
+        is_dir.push(e.type_ == DescriptorType::Directory);
+        names.push(e.name);
+    }
+    Ok((names, is_dir))
+}
+
+/// How many names rmtree unlinks per host call at most.
+const RUN: usize = 1024;
+
+/// Unlinks each of `names` from `dir` in order, an error going to `on`
+/// with the name it is about: with the osbox host one call for the lot
+/// (again after each error), else one WASI call each.
+fn unlink_all(
+    dir: &Descriptor,
+    mount: &Mount,
+    path: &Fspath,
+    names: &[String],
+    on: &mut OnError,
+) -> Result<(), OsError> {
+    let mut next = 0;
+    while next < names.len() {
+        // In runs of at most RUN names, for the progress shown meanwhile.
+        let (done, failed) = host::unlink_names(dir, &names[next..names.len().min(next + RUN)]);
+        let done = done as usize;
+        ticks(done as u64);
+        next += done;
+        match failed {
+            // No osbox host: one WASI call each.
+            None | Some(ErrorCode::NotImplemented) if done == 0 => break,
+            None => {}
+            Some(code) => {
+                on.handle(Err(Fail::Code(code).on(&path.like(names[next].clone().into_bytes()))))?;
+                next += 1;
+            }
         }
     }
-    for e in entries {
-        let name = path.like(e.name.clone().into_bytes());
-        let fullname = join(path, e.name.as_bytes());
-        if e.type_ == DescriptorType::Directory {
-            let sub = match dir.open_at(PathFlags::empty(), &e.name, OpenFlags::DIRECTORY, DescriptorFlags::READ) {
-                Ok(d) => d,
-                Err(c) => {
-                    on.handle(Err(Fail::from(c).on(&name)))?;
-                    continue;
-                }
-            };
-            rmtree_fd(&sub, mount, &fullname, on)?;
-            drop(sub);
-            on.handle(mount.changed(dir.remove_directory_at(&e.name)).map_err(|f| f.on(&name)))?;
-        } else {
-            on.handle(mount.changed(dir.unlink_file_at(&e.name)).map_err(|f| f.on(&name)))?;
-            tick();
-        }
+    for e in &names[next..] {
+        on.handle(mount.changed(dir.unlink_file_at(e)).map_err(|f| f.on(&path.like(e.clone().into_bytes()))))?;
+        tick();
     }
     Ok(())
 }

@@ -180,7 +180,10 @@ fn tree_operations_report_progress() {
     let copies: Vec<u64> = seen.iter().filter(|(op, _)| op == "copytree").map(|(_, n)| *n).collect();
     let removals: Vec<u64> = seen.iter().filter(|(op, _)| op == "rmtree").map(|(_, n)| *n).collect();
     assert_eq!(copies, (1..=25).collect::<Vec<_>>());
-    assert_eq!(removals, (1..=25).collect::<Vec<_>>());
+    // rmtree removes a directory's files in runs, and reports after each.
+    assert!(removals.windows(2).all(|w| w[0] < w[1]), "{removals:?}");
+    assert_eq!(removals.last(), Some(&25), "{removals:?}");
+    assert!(removals.len() >= 3, "one report per directory at least: {removals:?}");
 }
 
 #[test]

@@ -148,6 +148,90 @@ pub(super) fn stat(at: &Beneath<'_>, path: &str, follow_links: bool) -> Result<F
 /// `scan-dir`: the directory `path` beneath `at`, in one call.
 pub(super) fn scan_dir(at: &Beneath<'_>, path: &str, inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
     let dir = at.dir()?;
+    let base = path.trim_end_matches('/');
+    let mut out = Vec::new();
+    each_entry(dir, path, inodes, |name, kind, inode| {
+        // A link's target, resolved from `at` as WASI resolves it: one that
+        // leaves it counts as dangling.
+        let target_type = (kind == FileType::SymbolicLink)
+            .then(|| {
+                let link = if path == "." { name.clone() } else { format!("{base}/{name}") };
+                stat_at(dir, &link, FollowSymlinks::Yes).ok().map(|m| file_type(m.file_type()))
+            })
+            .flatten();
+        out.push(ScanEntry { name, type_: kind, target_type, inode });
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each entry of the directory `path` beneath `dir` (`.`
+/// and `..` left out), in the system's order: its name, its own type, and
+/// with `inodes` its `inode()` (else 0). A name that is not UTF-8 fails
+/// the whole listing with `illegal-byte-sequence`.
+///
+/// On Linux the directory is opened beneath `dir` once and read with
+/// `getdents64` into one buffer, as libc's `readdir` reads it; each name
+/// is then allocated once, for the entry that keeps it.
+#[cfg(target_os = "linux")]
+fn each_entry(dir: &File, path: &str, inodes: bool, mut f: impl FnMut(String, FileType, u64)) -> Result<(), ErrorCode> {
+    use std::mem::MaybeUninit;
+
+    use cap_primitives::fs::OpenOptionsExt;
+    use rustix::fs::{AtFlags, OFlags, RawDir};
+
+    let mut options = OpenOptions::new();
+    options.read(true).custom_flags(OFlags::DIRECTORY.bits() as i32);
+    let listed = cap_primitives::fs::open(dir, Path::new(path), &options).map_err(|e| code(&e))?;
+    // The device of the directory: its entries' identity with `d_ino`.
+    let dev = match inodes {
+        true => Some(identity(&Metadata::from_file(&listed).map_err(|e| code(&e))?).0.0),
+        false => None,
+    };
+    let mut buf = vec![MaybeUninit::<u8>::uninit(); 32 * 1024];
+    let mut entries = RawDir::new(&listed, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry.map_err(|e| code(&e.into()))?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let name = std::str::from_utf8(name).map_err(|_| ErrorCode::IllegalByteSequence)?.to_owned();
+        let kind = match entry.file_type() {
+            rustix::fs::FileType::RegularFile => FileType::RegularFile,
+            rustix::fs::FileType::Directory => FileType::Directory,
+            rustix::fs::FileType::Symlink => FileType::SymbolicLink,
+            rustix::fs::FileType::Fifo => FileType::Fifo,
+            rustix::fs::FileType::Socket => FileType::Socket,
+            rustix::fs::FileType::CharacterDevice => FileType::CharacterDevice,
+            rustix::fs::FileType::BlockDevice => FileType::BlockDevice,
+            // A file system that does not give types in its listing: the
+            // entry's own status, a name in the directory already opened.
+            rustix::fs::FileType::Unknown => rustix::fs::statat(&listed, name.as_str(), AtFlags::SYMLINK_NOFOLLOW)
+                .map_or(FileType::Unknown, |st| mode_type(st.st_mode)),
+        };
+        f(name, kind, dev.map_or(0, |dev| metadata_hash(dev, entry.ino())));
+    }
+    Ok(())
+}
+
+/// The file type of an `st_mode`.
+#[cfg(target_os = "linux")]
+fn mode_type(mode: u32) -> FileType {
+    match rustix::fs::FileType::from_raw_mode(mode) {
+        rustix::fs::FileType::RegularFile => FileType::RegularFile,
+        rustix::fs::FileType::Directory => FileType::Directory,
+        rustix::fs::FileType::Symlink => FileType::SymbolicLink,
+        rustix::fs::FileType::Fifo => FileType::Fifo,
+        rustix::fs::FileType::Socket => FileType::Socket,
+        rustix::fs::FileType::CharacterDevice => FileType::CharacterDevice,
+        rustix::fs::FileType::BlockDevice => FileType::BlockDevice,
+        rustix::fs::FileType::Unknown => FileType::Unknown,
+    }
+}
+
+/// As the Linux one, through cap-primitives' `read_dir`.
+#[cfg(not(target_os = "linux"))]
+fn each_entry(dir: &File, path: &str, inodes: bool, mut f: impl FnMut(String, FileType, u64)) -> Result<(), ErrorCode> {
     let entries = if path == "." {
         cap_primitives::fs::read_base_dir(dir)
     } else {
@@ -159,33 +243,21 @@ pub(super) fn scan_dir(at: &Beneath<'_>, path: &str, inodes: bool) -> Result<Vec
         true => Some(identity(&stat_at(dir, path, FollowSymlinks::Yes).map_err(|e| code(&e))?).0.0),
         false => None,
     };
-    let base = path.trim_end_matches('/');
-    let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| code(&e))?;
         let name = entry.file_name().into_string().map_err(|_| ErrorCode::IllegalByteSequence)?;
         let kind = entry.file_type().map_or(FileType::Unknown, file_type);
-        // A link's target, resolved from `at` as WASI resolves it: one that
-        // leaves it counts as dangling.
-        let target_type = (kind == FileType::SymbolicLink)
-            .then(|| {
-                let link = if path == "." { name.clone() } else { format!("{base}/{name}") };
-                cap_primitives::fs::stat(dir, Path::new(&link), FollowSymlinks::Yes)
-                    .ok()
-                    .map(|m| file_type(m.file_type()))
-            })
-            .flatten();
         let inode = match dev {
             Some(dev) => metadata_hash(dev, entry_ino(&entry, dir, path, &name)),
             None => 0,
         };
-        out.push(ScanEntry { name, type_: kind, target_type, inode });
+        f(name, kind, inode);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A directory entry's inode number (`d_ino`).
-#[cfg(unix)]
+#[cfg(all(unix, not(target_os = "linux")))]
 fn entry_ino(entry: &cap_primitives::fs::DirEntry, _dir: &File, _path: &str, _name: &str) -> u64 {
     use rustix::fs::DirEntryExt;
     entry.ino()
@@ -197,6 +269,23 @@ fn entry_ino(entry: &cap_primitives::fs::DirEntry, _dir: &File, _path: &str, _na
 fn entry_ino(_entry: &cap_primitives::fs::DirEntry, dir: &File, path: &str, name: &str) -> u64 {
     let full = if path == "." { name.to_string() } else { format!("{}/{name}", path.trim_end_matches('/')) };
     stat_at(dir, &full, FollowSymlinks::No).map_or(0, |m| identity(&m).0.1)
+}
+
+/// `unlink-names`: each name removed beneath `at` in order, up to the
+/// first failure.
+pub(super) fn unlink_names(at: &Beneath<'_>, names: &[String]) -> (u32, Option<ErrorCode>) {
+    let dir = match at.writable_dir() {
+        Ok(dir) => dir,
+        Err(e) => return (0, Some(e)),
+    };
+    let mut done = 0u32;
+    for name in names {
+        if let Err(e) = cap_primitives::fs::remove_file(dir, Path::new(name)) {
+            return (done, Some(code(&e)));
+        }
+        done += 1;
+    }
+    (done, None)
 }
 
 /// `chmod`, following a final link (Linux has no `lchmod`). On Windows, as

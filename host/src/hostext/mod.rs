@@ -26,9 +26,9 @@ pub(crate) use children::{Children, CommandFailed, run_command};
 pub use pipes::PipeEnd;
 
 use crate::bindings::osbox::os::host::{
-    ChildStdio, CopyMetadata, EntryTypes, FileStatus, Host, HostChild, HostPipe, ScanEntry, Spawned,
+    ChildStdio, CopyMetadata, EntryTypes, FileStatus, Host, HostChild, HostPipe, KeptListing, ScanEntry, Spawned,
 };
-use crate::bindings::osbox::os::types::{ErrorCode, StatvfsResult, UnameResult};
+use crate::bindings::osbox::os::types::{ErrorCode, FileType, StatvfsResult, UnameResult};
 use crate::limits::Stop;
 use crate::policy::{AllowedProgram, Grant};
 use crate::store::State;
@@ -277,27 +277,51 @@ impl Host for HostView<'_> {
         fs::scan_dir(&self.beneath(&dir)?, &path, inodes)
     }
 
-    fn scan_dir_kept(
-        &mut self,
-        dir: Resource<Descriptor>,
-        path: String,
-        inodes: bool,
-    ) -> Result<(u32, Vec<EntryTypes>), ErrorCode> {
+    fn scan_dir_kept(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<u32, ErrorCode> {
         let entries = fs::scan_dir(&self.beneath(&dir)?, &path, inodes)?;
-        let types = entries.iter().map(|e| EntryTypes { type_: e.type_, target_type: e.target_type }).collect();
         let number = u32::try_from(self.held.listings.len()).map_err(|_| ErrorCode::Overflow)?;
         self.held.listings.push(entries);
-        Ok((number, types))
+        Ok(number)
     }
 
-    fn kept_name(&mut self, listing: u32, index: u32) -> Option<String> {
-        let entries = self.held.listings.get(usize::try_from(listing).ok()?)?;
-        entries.get(usize::try_from(index).ok()?).map(|e| e.name.clone())
+    fn scan_dirs_kept(&mut self, dir: Resource<Descriptor>, paths: Vec<String>) -> Vec<Result<KeptListing, ErrorCode>> {
+        let scanned: Vec<_> = match self.beneath(&dir) {
+            Ok(at) => paths.iter().map(|path| fs::scan_dir(&at, path, false)).collect(),
+            Err(e) => paths.iter().map(|_| Err(e)).collect(),
+        };
+        let mut out = Vec::with_capacity(scanned.len());
+        for entries in scanned {
+            out.push(entries.and_then(|entries| {
+                let number = u32::try_from(self.held.listings.len()).map_err(|_| ErrorCode::Overflow)?;
+                let mut types = Vec::with_capacity(entries.len());
+                let mut dirs = Vec::new();
+                for (i, e) in (0u32..).zip(&entries) {
+                    types.push(EntryTypes { type_: e.type_, target_type: e.target_type });
+                    if e.type_ == FileType::Directory || e.target_type == Some(FileType::Directory) {
+                        dirs.push((i, e.name.clone()));
+                    }
+                }
+                self.held.listings.push(entries);
+                Ok(KeptListing { number, types, dirs })
+            }));
+        }
+        out
     }
 
-    fn progress(&mut self, operation: String, done: u64) {
-        if let Some(report) = &self.ctx.progress {
-            report(&operation, done);
+    fn progress(&mut self, operation: String, done: u64) -> bool {
+        match &self.ctx.progress {
+            Some(report) => {
+                report(&operation, done);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn unlink_names(&mut self, dir: Resource<Descriptor>, names: Vec<String>) -> (u32, Option<ErrorCode>) {
+        match self.beneath(&dir) {
+            Ok(at) => fs::unlink_names(&at, &names),
+            Err(e) => (0, Some(e)),
         }
     }
 
