@@ -174,6 +174,19 @@ fn copy_native(src: &Path, dst: &Path) {
     }
 }
 
+/// Resident memory each of 200 idle sandboxes adds, in bytes.
+fn idle_memory(runtime: &Runtime, dir: &Path) -> usize {
+    let rss = || -> usize {
+        let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        statm.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(0) * 4096
+    };
+    let sb = runtime.sandbox().dir(dir, "/b").build().unwrap();
+    drop(sb.os().unwrap());
+    let before = rss();
+    let idle: Vec<Os> = (0..200).map(|_| sb.os().unwrap()).collect();
+    rss().saturating_sub(before) / idle.len()
+}
+
 /// Measures every case at sizes `s`, or the cases whose names start with
 /// `only` (to profile one: `perf record osbox-bench --only 'stat at'`);
 /// `with_cli` adds the CLI's start to first result (it builds the `osbox`
@@ -185,9 +198,11 @@ pub fn measure(s: &Sizes, with_cli: bool, only: Option<&str>) -> Report {
     let w = work.path();
     let mut rows: Vec<Row> = Vec::new();
 
+    // Memory per idle sandbox, before the other cases: the memory they
+    // free stays resident, and new sandboxes would reuse it unseen.
+    let per_sandbox = if want("sandbox instantiation") { idle_memory(&runtime, w) } else { 0 };
     let mut os = sandbox(&runtime, w);
     let per = |d: Duration, n: usize| d / n as u32;
-    let mut per_sandbox = 0;
 
     if want("stat at depth") {
         // stat round trips, of a name at the top of the grant and of names
@@ -387,14 +402,6 @@ pub fn measure(s: &Sizes, with_cli: bool, only: Option<&str>) -> Report {
             }
         });
         rows.push(Row { case: "sandbox instantiation".into(), osbox: o / 100, native: None, cpython: None });
-        let rss = || -> usize {
-            let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-            statm.split_whitespace().nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(0) * 4096
-        };
-        let before = rss();
-        let idle: Vec<Os> = (0..200).map(|_| sb.os().unwrap()).collect();
-        per_sandbox = (rss().saturating_sub(before)) / idle.len();
-        drop(idle);
         let cli = if with_cli { build_cli() } else { None };
         let o = cli.as_ref().map(|exe| {
             time(|| {
