@@ -126,7 +126,7 @@ impl Os {
         // Through `osbox:os/direct`: the names of a grant's directory come
         // straight from the host's listing.
         let got = self.call(|g, s| g.direct(s)?.call_listdir(s, path.as_ref()));
-        let held = self.take_listings().into_iter().next().unwrap_or_default();
+        let held = self.take_listings().into_iter().next().map(|kept| kept.entries).unwrap_or_default();
         Ok(match got? {
             ListdirResult::Held(bytes) => held.into_iter().map(|e| FsPath::named(bytes, e.name)).collect(),
             ListdirResult::Here(names) => names.into_iter().map(FsPath::from).collect(),
@@ -134,7 +134,7 @@ impl Os {
     }
 
     /// The listings the last `direct` call kept in the host.
-    fn take_listings(&mut self) -> Vec<Vec<crate::bindings::osbox::os::host::ScanEntry>> {
+    fn take_listings(&mut self) -> Vec<crate::hostext::Kept> {
         std::mem::take(&mut self.store.data_mut().held.listings)
     }
 
@@ -142,11 +142,12 @@ impl Os {
     pub fn scandir(&mut self, path: impl Into<FsPath>) -> Result<Vec<DirEntry>> {
         let path = Some(p(path));
         let got = self.call(|g, s| g.direct(s)?.call_scandir(s, path.as_ref()));
-        let held = self.take_listings().into_iter().next().unwrap_or_default();
+        let held = self.take_listings().into_iter().next();
         Ok(match got? {
             ScandirResult::Held(prefix) => {
                 let prefix = FsPath::from(prefix);
-                held.into_iter().map(|e| DirEntry::held(&prefix, e)).collect()
+                let Some(kept) = held else { return Ok(Vec::new()) };
+                kept.entries.into_iter().map(|e| DirEntry::held(&prefix, e, kept.dev)).collect()
             }
             ScandirResult::Here(entries) => entries.into_iter().map(DirEntry::from).collect(),
         })

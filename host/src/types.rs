@@ -128,8 +128,33 @@ pub struct DirEntry {
     pub path: FsPath,
     file_type: FileType,
     target_type: Option<FileType>,
-    inode: u64,
+    inode: Inode,
 }
+
+/// `entry.inode()`, or what it is computed from when asked: the entry's
+/// own inode number on its device, as the host's listing gave them.
+#[derive(Debug, Clone, Copy)]
+enum Inode {
+    Known(u64),
+    Of { dev: u64, ino: u64 },
+}
+
+impl Inode {
+    fn get(self) -> u64 {
+        match self {
+            Inode::Known(n) => n,
+            Inode::Of { dev, ino } => crate::hostext::metadata_hash(dev, ino),
+        }
+    }
+}
+
+impl PartialEq for Inode {
+    fn eq(&self, other: &Inode) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for Inode {}
 
 impl DirEntry {
     /// `entry.is_dir(follow_symlinks=...)`.
@@ -149,7 +174,7 @@ impl DirEntry {
 
     /// `entry.inode()`.
     pub fn inode(&self) -> u64 {
-        self.inode
+        self.inode.get()
     }
 
     /// `entry.stat(follow_symlinks=...)`, asked of the sandbox the entry
@@ -175,15 +200,16 @@ impl From<wit::DirEntry> for DirEntry {
             path: e.path.into(),
             file_type: e.type_.into(),
             target_type: e.target_type.map(FileType::from),
-            inode: e.inode,
+            inode: Inode::Known(e.inode),
         }
     }
 }
 
 impl DirEntry {
     /// An entry of a listing the host made (`osbox:os/direct`): its name
-    /// in the flavour of `prefix`, and its path `prefix` followed by it.
-    pub(crate) fn held(prefix: &FsPath, e: crate::bindings::osbox::os::host::ScanEntry) -> DirEntry {
+    /// in the flavour of `prefix`, and its path `prefix` followed by it;
+    /// with `dev`, `e.inode` is its own inode number on that device.
+    pub(crate) fn held(prefix: &FsPath, e: crate::bindings::osbox::os::host::ScanEntry, dev: Option<u64>) -> DirEntry {
         let (name, path) = match prefix {
             FsPath::Str(p) => {
                 let mut path = String::with_capacity(p.len() + e.name.len());
@@ -201,7 +227,10 @@ impl DirEntry {
             path,
             file_type: e.type_.into(),
             target_type: e.target_type.map(FileType::from),
-            inode: e.inode,
+            inode: match dev {
+                Some(dev) => Inode::Of { dev, ino: e.inode },
+                None => Inode::Known(e.inode),
+            },
         }
     }
 }
@@ -222,12 +251,12 @@ impl WalkStep {
     /// from its listing, in the flavour of `dirpath`.
     pub(crate) fn held(
         step: crate::bindings::exports::osbox::os::direct::HeldStep,
-        listings: &mut [Vec<crate::bindings::osbox::os::host::ScanEntry>],
+        listings: &mut [crate::hostext::Kept],
     ) -> WalkStep {
         let dirpath = FsPath::from(step.dirpath);
         let bytes = dirpath.is_bytes();
         let mut names = |positions: Vec<u32>| -> Vec<FsPath> {
-            let listing = usize::try_from(step.listing).ok().and_then(|l| listings.get_mut(l));
+            let listing = usize::try_from(step.listing).ok().and_then(|l| listings.get_mut(l)).map(|k| &mut k.entries);
             let Some(listing) = listing else { return Vec::new() };
             let mut out = Vec::with_capacity(positions.len());
             for i in positions {

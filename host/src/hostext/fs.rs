@@ -41,7 +41,7 @@ fn file_type(t: cap_primitives::fs::FileType) -> FileType {
 /// WASI's `metadata-hash` (lower half) of the file `(dev, ino)`, computed as
 /// wasmtime-wasi computes it, so the guest's `st_ino` and `inode()` agree
 /// whichever way it learnt them.
-fn metadata_hash(dev: u64, ino: u64) -> u64 {
+pub(crate) fn metadata_hash(dev: u64, ino: u64) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (dev, ino).hash(&mut h);
@@ -147,10 +147,27 @@ pub(super) fn stat(at: &Beneath<'_>, path: &str, follow_links: bool) -> Result<F
 
 /// `scan-dir`: the directory `path` beneath `at`, in one call.
 pub(super) fn scan_dir(at: &Beneath<'_>, path: &str, inodes: bool) -> Result<Vec<ScanEntry>, ErrorCode> {
+    let (mut entries, dev) = scan_dir_raw(at, path, inodes)?;
+    if let Some(dev) = dev {
+        for e in &mut entries {
+            e.inode = metadata_hash(dev, e.inode);
+        }
+    }
+    Ok(entries)
+}
+
+/// `scan-dir` with each entry's own inode number (`d_ino`, 0 without
+/// `inodes`) where `inode` goes, and with `inodes` the device they are on:
+/// `metadata_hash` of the two is `inode()`, computed when it is asked.
+pub(super) fn scan_dir_raw(
+    at: &Beneath<'_>,
+    path: &str,
+    inodes: bool,
+) -> Result<(Vec<ScanEntry>, Option<u64>), ErrorCode> {
     let dir = at.dir()?;
     let base = path.trim_end_matches('/');
     let mut out = Vec::new();
-    each_entry(dir, path, inodes, |name, kind, inode| {
+    let dev = each_entry(dir, path, inodes, |name, kind, inode| {
         // A link's target, resolved from `at` as WASI resolves it: one that
         // leaves it counts as dangling.
         let target_type = (kind == FileType::SymbolicLink)
@@ -161,19 +178,25 @@ pub(super) fn scan_dir(at: &Beneath<'_>, path: &str, inodes: bool) -> Result<Vec
             .flatten();
         out.push(ScanEntry { name, type_: kind, target_type, inode });
     })?;
-    Ok(out)
+    Ok((out, dev))
 }
 
 /// Calls `f` with each entry of the directory `path` beneath `dir` (`.`
 /// and `..` left out), in the system's order: its name, its own type, and
-/// with `inodes` its `inode()` (else 0). A name that is not UTF-8 fails
-/// the whole listing with `illegal-byte-sequence`.
+/// with `inodes` its inode number (else 0); gives the directory's device
+/// with `inodes`. A name that is not UTF-8 fails the whole listing with
+/// `illegal-byte-sequence`.
 ///
 /// On Linux the directory is opened beneath `dir` once and read with
 /// `getdents64` into one buffer, as libc's `readdir` reads it; each name
 /// is then allocated once, for the entry that keeps it.
 #[cfg(target_os = "linux")]
-fn each_entry(dir: &File, path: &str, inodes: bool, mut f: impl FnMut(String, FileType, u64)) -> Result<(), ErrorCode> {
+fn each_entry(
+    dir: &File,
+    path: &str,
+    inodes: bool,
+    mut f: impl FnMut(String, FileType, u64),
+) -> Result<Option<u64>, ErrorCode> {
     use std::mem::MaybeUninit;
 
     use cap_primitives::fs::OpenOptionsExt;
@@ -209,9 +232,9 @@ fn each_entry(dir: &File, path: &str, inodes: bool, mut f: impl FnMut(String, Fi
             rustix::fs::FileType::Unknown => rustix::fs::statat(&listed, name.as_str(), AtFlags::SYMLINK_NOFOLLOW)
                 .map_or(FileType::Unknown, |st| mode_type(st.st_mode)),
         };
-        f(name, kind, dev.map_or(0, |dev| metadata_hash(dev, entry.ino())));
+        f(name, kind, if inodes { entry.ino() } else { 0 });
     }
-    Ok(())
+    Ok(dev)
 }
 
 /// The file type of an `st_mode`.
@@ -231,7 +254,12 @@ fn mode_type(mode: u32) -> FileType {
 
 /// As the Linux one, through cap-primitives' `read_dir`.
 #[cfg(not(target_os = "linux"))]
-fn each_entry(dir: &File, path: &str, inodes: bool, mut f: impl FnMut(String, FileType, u64)) -> Result<(), ErrorCode> {
+fn each_entry(
+    dir: &File,
+    path: &str,
+    inodes: bool,
+    mut f: impl FnMut(String, FileType, u64),
+) -> Result<Option<u64>, ErrorCode> {
     let entries = if path == "." {
         cap_primitives::fs::read_base_dir(dir)
     } else {
@@ -247,13 +275,10 @@ fn each_entry(dir: &File, path: &str, inodes: bool, mut f: impl FnMut(String, Fi
         let entry = entry.map_err(|e| code(&e))?;
         let name = entry.file_name().into_string().map_err(|_| ErrorCode::IllegalByteSequence)?;
         let kind = entry.file_type().map_or(FileType::Unknown, file_type);
-        let inode = match dev {
-            Some(dev) => metadata_hash(dev, entry_ino(&entry, dir, path, &name)),
-            None => 0,
-        };
+        let inode = if inodes { entry_ino(&entry, dir, path, &name) } else { 0 };
         f(name, kind, inode);
     }
-    Ok(())
+    Ok(dev)
 }
 
 /// A directory entry's inode number (`d_ino`).

@@ -8,6 +8,7 @@
 
 mod children;
 mod fs;
+pub(crate) use fs::metadata_hash;
 mod native;
 mod pipes;
 
@@ -89,7 +90,17 @@ pub(crate) struct HostView<'a> {
 pub(crate) struct Held {
     pub(crate) bytes: Vec<u8>,
     /// The listings, numbered by their place here.
-    pub(crate) listings: Vec<Vec<ScanEntry>>,
+    pub(crate) listings: Vec<Kept>,
+}
+
+/// A listing kept for the host's caller.
+pub(crate) struct Kept {
+    /// The entries; with `dev`, each one's `inode` is its own inode number,
+    /// whose `metadata_hash` with `dev` is `inode()`.
+    pub(crate) entries: Vec<ScanEntry>,
+    /// The device of the directory, where the listing was asked with
+    /// inode numbers.
+    pub(crate) dev: Option<u64>,
 }
 
 struct HasHost;
@@ -278,9 +289,9 @@ impl Host for HostView<'_> {
     }
 
     fn scan_dir_kept(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<u32, ErrorCode> {
-        let entries = fs::scan_dir(&self.beneath(&dir)?, &path, inodes)?;
+        let (entries, dev) = fs::scan_dir_raw(&self.beneath(&dir)?, &path, inodes)?;
         let number = u32::try_from(self.held.listings.len()).map_err(|_| ErrorCode::Overflow)?;
-        self.held.listings.push(entries);
+        self.held.listings.push(Kept { entries, dev });
         Ok(number)
     }
 
@@ -301,7 +312,7 @@ impl Host for HostView<'_> {
                         dirs.push((i, e.name.clone()));
                     }
                 }
-                self.held.listings.push(entries);
+                self.held.listings.push(Kept { entries, dev: None });
                 Ok(KeptListing { number, types, dirs })
             }));
         }
