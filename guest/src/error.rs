@@ -195,6 +195,19 @@ pub enum Fail {
     Raised(OsError),
 }
 
+impl Fail {
+    /// The failure of a host call whose result the host holds for the
+    /// caller (`osbox:os/direct`): `insufficient-memory` there is the
+    /// sandbox's memory cap, `MemoryError` as when the guest's own memory
+    /// is refused.
+    pub fn held(code: ErrorCode) -> Fail {
+        match code {
+            ErrorCode::InsufficientMemory => Fail::Raised(exception(Exception::MemoryError, "")),
+            code => Fail::Code(code),
+        }
+    }
+}
+
 impl From<ErrorCode> for Fail {
     fn from(code: ErrorCode) -> Self {
         Fail::Code(code)

@@ -374,6 +374,7 @@ impl OpenFile {
                 };
                 match host {
                     Err(ErrorCode::NotImplemented) => {}
+                    Err(code) if hold => return Err(Fail::held(code)),
                     r => return r.map_err(Fail::Code),
                 }
                 // WASI may return fewer bytes than asked before the end.

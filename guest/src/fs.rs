@@ -10,7 +10,7 @@ use crate::fspath::like;
 use crate::host;
 use crate::host::{FileStatus, KeptListing};
 use crate::osbox::os::types::{
-    DirEntry, ErrorCode, FileType, Fspath, OsError, PathOrFd, StatResult, StatvfsResult, WalkItem, WalkStep,
+    DirEntry, ErrorCode, Exception, FileType, Fspath, OsError, PathOrFd, StatResult, StatvfsResult, WalkItem, WalkStep,
 };
 use crate::posixpath;
 use crate::sandbox::{self, Last, Loc, Mount, at, resolve, walk_parent};
@@ -247,7 +247,7 @@ fn kept<T>(path: &Fspath, list: impl FnOnce(&Mount, &str) -> Result<T, ErrorCode
     match list(mount, &rel) {
         Ok(kept) => Ok(Some(kept)),
         Err(ErrorCode::NotImplemented) => Ok(None),
-        Err(code) => Err(Fail::Code(code).on(path)),
+        Err(code) => Err(Fail::held(code).on(path)),
     }
 }
 
@@ -301,8 +301,10 @@ pub(crate) fn walk_into(
     let (step, descend) = match walk_step(top, followlinks, keep, ahead) {
         Ok(s) => s,
         Err(e) => {
+            // The memory cap ends the walk, as RecursionError does.
+            let go_on = e.kind != Exception::MemoryError;
             out.push(WalkResult::Error(e));
-            return true;
+            return go_on;
         }
     };
     let mut step = Some(step);
@@ -364,7 +366,7 @@ fn walk_step(
     };
     let below = |name: &[u8]| top.like(posixpath::join(top.as_bytes(), &[name]));
     let kept = match ahead {
-        Some(listed) => Some(listed.map_err(|code| Fail::Code(code).on(top))?),
+        Some(listed) => Some(listed.map_err(|code| Fail::held(code).on(top))?),
         None if keep => kept_walk_listing(top)?,
         None => None,
     };

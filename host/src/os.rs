@@ -135,7 +135,7 @@ impl Os {
 
     /// The listings the last `direct` call kept in the host.
     fn take_listings(&mut self) -> Vec<crate::hostext::Kept> {
-        std::mem::take(&mut self.store.data_mut().held.listings)
+        self.store.data_mut().held.take_listings()
     }
 
     /// `os.scandir(path)`, all entries at once.
@@ -173,7 +173,7 @@ impl Os {
             match item {
                 Ok(step) => steps.push(step),
                 // Not an OSError: CPython's walk raises it, past onerror.
-                Err(e) if e.kind() == ErrorKind::Recursion => return Err(e),
+                Err(e) if matches!(e.kind(), ErrorKind::Recursion | ErrorKind::Memory) => return Err(e),
                 Err(e) => onerror(e),
             }
         }
@@ -190,14 +190,21 @@ impl Os {
         // straight from the host's listings.
         let items = self.invoke(|g, s| g.direct(s)?.call_walk(s, &top, options.topdown, options.followlinks));
         let mut listings = self.take_listings();
-        Ok(items?
+        let mut items: Vec<Result<WalkStep>> = items?
             .into_iter()
             .map(|item| match item {
                 WalkResult::Held(step) => Ok(WalkStep::held(step, &mut listings)),
                 WalkResult::Here(step) => Ok(step.into()),
                 WalkResult::Error(e) => Err(e.into()),
             })
-            .collect())
+            .collect();
+        // The memory cap ends a walk (its last item): the walk raises it.
+        if items.last().is_some_and(|i| i.as_ref().is_err_and(|e| e.kind() == ErrorKind::Memory))
+            && let Some(Err(e)) = items.pop()
+        {
+            return Err(e);
+        }
+        Ok(items)
     }
 
     // --- os: metadata ----------------------------------------------------

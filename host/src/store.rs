@@ -89,7 +89,7 @@ pub(crate) fn new_store<X: Send + 'static>(
         memory: MemoryCap::new(setup.memory),
         deadline: setup.deadline,
         stop: setup.stop.clone(),
-        held: Default::default(),
+        held: crate::hostext::Held::new(setup.memory),
         ext,
     };
     let mut store = Store::new(engine, state);

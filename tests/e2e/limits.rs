@@ -49,6 +49,32 @@ fn values_too_big_for_the_memory_cap_are_memory_error_and_the_sandbox_goes_on() 
     assert_eq!(fresh.urandom(100 << 20).unwrap().len(), 100 << 20, "no cap, no limit");
 }
 
+/// Listings the host holds for the Rust API (a walk's names) count against
+/// the memory cap as they would in the guest: a walk that would hold more
+/// is MemoryError, ends there, and the sandbox goes on.
+#[test]
+fn listings_held_for_the_caller_count_against_the_memory_cap() {
+    let dir = crate::harness::tempdir();
+    let a = dir.path().join("a");
+    std::fs::create_dir(&a).unwrap();
+    for i in 0..200 {
+        std::fs::write(a.join(format!("{i:03}{}", "n".repeat(200))), "").unwrap();
+    }
+    // Followed, two links up make a tree that doubles at each level (to
+    // Linux's 40 links in a path): far more listings of `a`, 50 KiB each,
+    // than the cap holds.
+    std::os::unix::fs::symlink("..", a.join("up")).unwrap();
+    std::os::unix::fs::symlink("..", a.join("up2")).unwrap();
+    let sandbox = runtime().sandbox().dir(dir.path(), "/w").memory_limit(16 << 20).build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    let follow = osbox::WalkOptions { followlinks: true, ..Default::default() };
+    let err = os.walk("/w", follow).unwrap_err();
+    assert_eq!((err.kind(), err.message()), (ErrorKind::Memory, ""), "{err}");
+    // Not followed, the same tree is two steps; the sandbox went on.
+    assert_eq!(os.walk("/w", osbox::WalkOptions::default()).unwrap().len(), 2);
+    assert!(os.died().is_none());
+}
+
 /// wasmtime bounds what one host call may copy out of a guest (128 MiB by
 /// default); osbox bounds it by what the guest may hold, so large but
 /// legitimate values cross.

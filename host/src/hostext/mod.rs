@@ -86,11 +86,43 @@ pub(crate) struct HostView<'a> {
 
 /// What a host call of `osbox:os/direct`'s reads and listings keeps for the
 /// host's caller: the bytes read, or the entries listed.
+/// What is held counts against the sandbox's memory cap, as the same data
+/// would in the guest's memory: past it the call fails with
+/// `insufficient-memory`, which the guest raises as `MemoryError`.
 #[derive(Default)]
 pub(crate) struct Held {
     pub(crate) bytes: Vec<u8>,
     /// The listings, numbered by their place here.
     pub(crate) listings: Vec<Kept>,
+    /// The memory cap, if the sandbox has one.
+    limit: Option<usize>,
+    /// The bytes the listings hold.
+    listed: usize,
+}
+
+impl Held {
+    /// Nothing held yet, under the sandbox's memory cap `limit`.
+    pub(crate) fn new(limit: Option<usize>) -> Held {
+        Held { limit, ..Held::default() }
+    }
+
+    /// Takes the listings, which no longer count.
+    pub(crate) fn take_listings(&mut self) -> Vec<Kept> {
+        self.listed = 0;
+        std::mem::take(&mut self.listings)
+    }
+
+    /// Keeps a listing: its number, or `insufficient-memory` past the cap.
+    fn keep(&mut self, entries: Vec<ScanEntry>, dev: Option<u64>) -> Result<u32, ErrorCode> {
+        let size = entries.iter().map(|e| std::mem::size_of::<ScanEntry>() + e.name.len()).sum::<usize>();
+        if self.limit.is_some_and(|limit| self.listed.saturating_add(size) > limit) {
+            return Err(ErrorCode::InsufficientMemory);
+        }
+        let number = u32::try_from(self.listings.len()).map_err(|_| ErrorCode::Overflow)?;
+        self.listed += size;
+        self.listings.push(Kept { entries, dev });
+        Ok(number)
+    }
 }
 
 /// A listing kept for the host's caller.
@@ -246,7 +278,14 @@ impl Host for HostView<'_> {
     }
 
     fn read_at_held(&mut self, fd: Resource<Descriptor>, len: u64, offset: u64) -> Result<u64, ErrorCode> {
-        self.held.bytes = fs::read_at(self.readable(&fd)?, len, offset)?;
+        // Past the cap by a byte at most, then refused: what a read into
+        // the guest's memory would meet there.
+        let limit = self.held.limit.map_or(u64::MAX, |l| l as u64);
+        let bytes = fs::read_at(self.readable(&fd)?, len.min(limit.saturating_add(1)), offset)?;
+        if bytes.len() as u64 > limit {
+            return Err(ErrorCode::InsufficientMemory);
+        }
+        self.held.bytes = bytes;
         Ok(self.held.bytes.len() as u64)
     }
 
@@ -290,9 +329,7 @@ impl Host for HostView<'_> {
 
     fn scan_dir_kept(&mut self, dir: Resource<Descriptor>, path: String, inodes: bool) -> Result<u32, ErrorCode> {
         let (entries, dev) = fs::scan_dir_raw(&self.beneath(&dir)?, &path, inodes)?;
-        let number = u32::try_from(self.held.listings.len()).map_err(|_| ErrorCode::Overflow)?;
-        self.held.listings.push(Kept { entries, dev });
-        Ok(number)
+        self.held.keep(entries, dev)
     }
 
     fn scan_dirs_kept(&mut self, dir: Resource<Descriptor>, paths: Vec<String>) -> Vec<Result<KeptListing, ErrorCode>> {
@@ -303,7 +340,6 @@ impl Host for HostView<'_> {
         let mut out = Vec::with_capacity(scanned.len());
         for entries in scanned {
             out.push(entries.and_then(|entries| {
-                let number = u32::try_from(self.held.listings.len()).map_err(|_| ErrorCode::Overflow)?;
                 let mut types = Vec::with_capacity(entries.len());
                 let mut dirs = Vec::new();
                 for (i, e) in (0u32..).zip(&entries) {
@@ -312,7 +348,7 @@ impl Host for HostView<'_> {
                         dirs.push((i, e.name.clone()));
                     }
                 }
-                self.held.listings.push(Kept { entries, dev: None });
+                let number = self.held.keep(entries, None)?;
                 Ok(KeptListing { number, types, dirs })
             }));
         }
