@@ -323,7 +323,10 @@ pub(crate) fn walk_into(
 
 /// The kept listings of `paths`, those beneath the mount of the first
 /// that lands in one, in one host call; `None` for the others, which are
-/// listed when the walk reaches them.
+/// listed when the walk reaches them. Not inlined, as `walk_step` is not:
+/// `walk_into`'s frame, once per level, must stay small for a walk to reach
+/// the recursion limit (and RecursionError) before the end of the stack.
+#[inline(never)]
 fn list_ahead(paths: &[Fspath]) -> Vec<Option<Result<KeptListing, ErrorCode>>> {
     let mut ahead: Vec<Option<Result<KeptListing, ErrorCode>>> = paths.iter().map(|_| None).collect();
     let mut mount: Option<&'static sandbox::Mount> = None;
@@ -338,13 +341,11 @@ fn list_ahead(paths: &[Fspath]) -> Vec<Option<Result<KeptListing, ErrorCode>>> {
         }
     }
     if let Some(m) = mount {
-        let listed = host::scan_dirs_kept(&m.dir, &rels);
-        if listed.len() == places.len() {
-            for (i, l) in places.into_iter().zip(listed) {
-                // Not here: the walk lists it the long way when it gets there.
-                if l.as_ref().err() != Some(&ErrorCode::NotImplemented) {
-                    ahead[i] = Some(l);
-                }
+        // The host may list only the first ones; the walk lists the
+        // others (and any the host cannot list) when it gets there.
+        for (i, l) in places.into_iter().zip(host::scan_dirs_kept(&m.dir, &rels)) {
+            if l.as_ref().err() != Some(&ErrorCode::NotImplemented) {
+                ahead[i] = Some(l);
             }
         }
     }
@@ -352,6 +353,7 @@ fn list_ahead(paths: &[Fspath]) -> Vec<Option<Result<KeptListing, ErrorCode>>> {
 }
 
 /// One directory of a walk: its step, and the directories to descend into.
+#[inline(never)]
 fn walk_step(
     top: &Fspath,
     followlinks: bool,

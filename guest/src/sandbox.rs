@@ -262,6 +262,9 @@ fn resolve_names(bytes: &[u8]) -> Option<Result<Loc, Fail>> {
         let cwd = cwd.borrow();
         let base: &[u8] = match (bytes.starts_with(b"/"), cwd.as_deref()) {
             (true, _) => b"",
+            // A current directory kept as it was given (see `fchdir`) may
+            // hold `..`: the long way, as for the path itself.
+            (false, Some(c)) if names(c).any(|c| c == b"." || c == b"..") => return None,
             (false, Some(c)) => c,
             // The current directory is read on first use, the long way.
             (false, None) => return None,

@@ -567,7 +567,9 @@ fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -
 
 /// The names in the open directory `dir`, in the system's order, and
 /// which of them are directories (not links to them): from the osbox
-/// host's listing, or WASI's.
+/// host's listing, or WASI's. Not inlined (nor is `unlink_all`): each
+/// level of rmtree keeps `rmtree_fd`'s frame on the stack.
+#[inline(never)]
 fn entries_of(dir: &Descriptor) -> Result<(Vec<String>, Vec<bool>), Fail> {
     match host::scan_dir(dir, ".", false) {
         Ok(entries) => {
@@ -592,6 +594,7 @@ const RUN: usize = 1024;
 /// Unlinks each of `names` from `dir` in order, an error going to `on`
 /// with the name it is about: with the osbox host one call for the lot
 /// (again after each error), else one WASI call each.
+#[inline(never)]
 fn unlink_all(
     dir: &Descriptor,
     mount: &Mount,

@@ -75,6 +75,32 @@ fn listings_held_for_the_caller_count_against_the_memory_cap() {
     assert!(os.died().is_none());
 }
 
+/// A walk lists a directory's subdirectories together, in host calls the
+/// time limit cannot interrupt: each is kept short, so a tree that makes
+/// them huge (2,000 links to `.`, followed: 2,000 subdirectories of 2,000
+/// entries at every level) still ends at the limits, promptly.
+#[test]
+fn a_walk_ends_at_the_limits_however_wide_the_tree() {
+    let dir = crate::harness::tempdir();
+    let d = dir.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    for i in 0..2000 {
+        std::os::unix::fs::symlink(".", d.join(format!("l{i}"))).unwrap();
+    }
+    let sandbox = runtime()
+        .sandbox()
+        .dir(dir.path(), "/w")
+        .memory_limit(64 << 20)
+        .timeout(Duration::from_millis(1000))
+        .build()
+        .unwrap();
+    let mut os = sandbox.os().unwrap();
+    let started = Instant::now();
+    let err = os.walk("/w/d", osbox::WalkOptions { followlinks: true, ..Default::default() }).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout | ErrorKind::Memory), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(4), "ended after {:?}", started.elapsed());
+}
+
 /// wasmtime bounds what one host call may copy out of a guest (128 MiB by
 /// default); osbox bounds it by what the guest may hold, so large but
 /// legitimate values cross.

@@ -187,9 +187,12 @@ pub(super) fn scan_dir_raw(
 /// with `inodes`. A name that is not UTF-8 fails the whole listing with
 /// `illegal-byte-sequence`.
 ///
-/// On Linux the directory is opened beneath `dir` once and read with
-/// `getdents64` into one buffer, as libc's `readdir` reads it; each name
-/// is then allocated once, for the entry that keeps it.
+/// On Linux the directory is opened beneath `dir` with the `openat2` call
+/// cap-primitives makes (the kernel keeps it beneath) and read with
+/// `getdents64` into one buffer, as libc's `readdir` reads it: four system
+/// calls a directory, each name allocated once. Anything else (an error to
+/// report, a kernel or a seccomp filter without `openat2`) goes through
+/// cap-primitives' own listing, which resolves by hand where it must.
 #[cfg(target_os = "linux")]
 fn each_entry(
     dir: &File,
@@ -199,12 +202,14 @@ fn each_entry(
 ) -> Result<Option<u64>, ErrorCode> {
     use std::mem::MaybeUninit;
 
-    use cap_primitives::fs::OpenOptionsExt;
-    use rustix::fs::{AtFlags, OFlags, RawDir};
+    use rustix::fs::{AtFlags, Mode, OFlags, RawDir, ResolveFlags};
 
-    let mut options = OpenOptions::new();
-    options.read(true).custom_flags(OFlags::DIRECTORY.bits() as i32);
-    let listed = cap_primitives::fs::open(dir, Path::new(path), &options).map_err(|e| code(&e))?;
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let beneath = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+    let Ok(listed) = rustix::fs::openat2(dir, path, flags, Mode::empty(), beneath) else {
+        return read_dir_entries(dir, path, inodes, f);
+    };
+    let listed = File::from(listed);
     // The device of the directory: its entries' identity with `d_ino`.
     let dev = match inodes {
         true => Some(identity(&Metadata::from_file(&listed).map_err(|e| code(&e))?).0.0),
@@ -220,17 +225,11 @@ fn each_entry(
         }
         let name = std::str::from_utf8(name).map_err(|_| ErrorCode::IllegalByteSequence)?.to_owned();
         let kind = match entry.file_type() {
-            rustix::fs::FileType::RegularFile => FileType::RegularFile,
-            rustix::fs::FileType::Directory => FileType::Directory,
-            rustix::fs::FileType::Symlink => FileType::SymbolicLink,
-            rustix::fs::FileType::Fifo => FileType::Fifo,
-            rustix::fs::FileType::Socket => FileType::Socket,
-            rustix::fs::FileType::CharacterDevice => FileType::CharacterDevice,
-            rustix::fs::FileType::BlockDevice => FileType::BlockDevice,
             // A file system that does not give types in its listing: the
             // entry's own status, a name in the directory already opened.
             rustix::fs::FileType::Unknown => rustix::fs::statat(&listed, name.as_str(), AtFlags::SYMLINK_NOFOLLOW)
                 .map_or(FileType::Unknown, |st| mode_type(st.st_mode)),
+            t => mode_type(t.as_raw_mode()),
         };
         f(name, kind, if inodes { entry.ino() } else { 0 });
     }
@@ -252,9 +251,19 @@ fn mode_type(mode: u32) -> FileType {
     }
 }
 
-/// As the Linux one, through cap-primitives' `read_dir`.
+/// `each_entry` where the host lists through cap-primitives' `read_dir`.
 #[cfg(not(target_os = "linux"))]
 fn each_entry(
+    dir: &File,
+    path: &str,
+    inodes: bool,
+    f: impl FnMut(String, FileType, u64),
+) -> Result<Option<u64>, ErrorCode> {
+    read_dir_entries(dir, path, inodes, f)
+}
+
+/// `each_entry` through cap-primitives' `read_dir`, on every host.
+fn read_dir_entries(
     dir: &File,
     path: &str,
     inodes: bool,
@@ -282,7 +291,7 @@ fn each_entry(
 }
 
 /// A directory entry's inode number (`d_ino`).
-#[cfg(all(unix, not(target_os = "linux")))]
+#[cfg(unix)]
 fn entry_ino(entry: &cap_primitives::fs::DirEntry, _dir: &File, _path: &str, _name: &str) -> u64 {
     use rustix::fs::DirEntryExt;
     entry.ino()
@@ -647,5 +656,57 @@ pub(super) fn read_at(file: &File, len: u64, offset: u64) -> Result<Vec<u8>, Err
         }
         buf.truncate(done);
         Ok(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A way to list: `each_entry` or its fallback.
+    type List = fn(&File, &str, bool, &mut dyn FnMut(String, FileType, u64)) -> Result<Option<u64>, ErrorCode>;
+
+    /// What a listing gave: each entry, sorted, and the device.
+    type Listed = (Vec<(String, FileType, u64)>, Option<u64>);
+
+    /// Every entry `list` gives for `path` beneath `dir`.
+    fn listed(list: List, dir: &File, path: &str) -> Result<Listed, ErrorCode> {
+        let mut out = Vec::new();
+        let dev = list(dir, path, true, &mut |name, kind, ino| out.push((name, kind, ino)))?;
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok((out, dev))
+    }
+
+    /// The listing of the host's own (getdents64 on Linux) and the one it
+    /// falls back to (cap-primitives' `read_dir`, where `openat2` is
+    /// missing or refuses) answer alike: names, types, inode numbers,
+    /// device, errors.
+    #[test]
+    fn the_fast_listing_and_its_fallback_agree() {
+        let root = tempfile::tempdir().unwrap();
+        let d = root.path();
+        std::fs::create_dir_all(d.join("sub/deeper")).unwrap();
+        std::fs::write(d.join("sub/f"), "x").unwrap();
+        std::fs::write(d.join("file"), "x").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("sub", d.join("lnk")).unwrap();
+            std::os::unix::fs::symlink("..", d.join("sub/up")).unwrap();
+            std::os::unix::fs::symlink("/", d.join("out")).unwrap();
+        }
+        let dir = File::open(d).unwrap();
+        let fast = |dir: &File, path: &str, inodes: bool, f: &mut dyn FnMut(String, FileType, u64)| {
+            each_entry(dir, path, inodes, f)
+        };
+        let fallback = |dir: &File, path: &str, inodes: bool, f: &mut dyn FnMut(String, FileType, u64)| {
+            read_dir_entries(dir, path, inodes, f)
+        };
+        let paths =
+            [".", "sub", "sub/", "sub/deeper", "lnk", "lnk/", "sub/up", "sub/up/", "file", "missing", "out", ".."];
+        for path in paths {
+            let (a, b) = (listed(fast, &dir, path), listed(fallback, &dir, path));
+            assert_eq!(a, b, "listing {path:?}");
+        }
+        assert!(listed(fast, &dir, "lnk/").unwrap().0.iter().any(|e| e.0 == "deeper"));
     }
 }

@@ -86,6 +86,11 @@ pub(crate) struct HostView<'a> {
 
 /// What a host call of `osbox:os/direct`'s reads and listings keeps for the
 /// host's caller: the bytes read, or the entries listed.
+/// How many entries one `scan-dirs-kept` call lists at most (past the
+/// first directory): a walk's call for a directory's subdirectories stays
+/// short, whatever the tree.
+const LIST_AHEAD: usize = 1 << 16;
+
 /// What is held counts against the sandbox's memory cap, as the same data
 /// would in the guest's memory: past it the call fails with
 /// `insufficient-memory`, which the guest raises as `MemoryError`.
@@ -333,9 +338,25 @@ impl Host for HostView<'_> {
     }
 
     fn scan_dirs_kept(&mut self, dir: Resource<Descriptor>, paths: Vec<String>) -> Vec<Result<KeptListing, ErrorCode>> {
+        // One call lists what a walk would soon list anyway, but no more
+        // than LIST_AHEAD entries, and none past the time limit: the guest
+        // lists the rest when it gets there, where the limits reach it.
         let scanned: Vec<_> = match self.beneath(&dir) {
-            Ok(at) => paths.iter().map(|path| fs::scan_dir(&at, path, false)).collect(),
-            Err(e) => paths.iter().map(|_| Err(e)).collect(),
+            Ok(at) => {
+                let mut listed = 0;
+                let mut scanned = Vec::new();
+                for path in &paths {
+                    let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+                    if !scanned.is_empty() && (listed >= LIST_AHEAD || late || crate::limits::interrupted()) {
+                        break;
+                    }
+                    let entries = fs::scan_dir(&at, path, false);
+                    listed += entries.as_ref().map_or(1, Vec::len);
+                    scanned.push(entries);
+                }
+                scanned
+            }
+            Err(e) => vec![Err(e)],
         };
         let mut out = Vec::with_capacity(scanned.len());
         for entries in scanned {
