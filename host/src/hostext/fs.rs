@@ -544,11 +544,25 @@ pub(super) fn copy_file(
         };
     let copied = (|| {
         // In pieces, so that a host that stops ends the copy (the unnamed
-        // file is never linked in).
+        // file is never linked in): the kernel's copy, and where it cannot
+        // (another file system on an older kernel, a file system without
+        // it) std's, which finds the next best, from where it stopped.
         const PIECE: u64 = 64 << 20;
-        while io::copy(&mut io::Read::take(&input, PIECE), &mut &unnamed)? == PIECE {
-            if crate::limits::interrupted() {
-                return Err(io::Error::from_raw_os_error(libc::EINTR));
+        let stopped = || match crate::limits::interrupted() {
+            true => Err(io::Error::from_raw_os_error(libc::EINTR)),
+            false => Ok(()),
+        };
+        loop {
+            match rustix::fs::copy_file_range(&input, None, &unnamed, None, PIECE as usize) {
+                Ok(0) => break,
+                Ok(_) => stopped()?,
+                Err(rustix::io::Errno::INTR) => {}
+                Err(_) => {
+                    while io::copy(&mut io::Read::take(&input, PIECE), &mut &unnamed)? == PIECE {
+                        stopped()?;
+                    }
+                    break;
+                }
             }
         }
         if metadata == CopyMetadata::ModeAndTimes {
