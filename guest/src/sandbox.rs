@@ -21,7 +21,7 @@ pub struct Mount {
     /// The guest path, normalised and absolute (`/work`).
     pub path: Vec<u8>,
     /// `path` split into its components (`["work"]`; empty for `/`).
-    comps: Vec<Vec<u8>>,
+    pub comps: Vec<Vec<u8>>,
     /// The preopen's descriptor.
     pub dir: Descriptor,
     /// The device number `st_dev` reports for files under this mount.

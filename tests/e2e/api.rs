@@ -214,6 +214,31 @@ fn nested_mounts_resolve_to_the_longest() {
     assert_eq!(roots, ["data"]);
 }
 
+/// rmtree over a grant mounted inside the tree goes into that grant, as
+/// CPython's goes into a file system mounted there: a read-only one is
+/// EROFS on its first file and its mount point EBUSY; the directory the
+/// mount covers in the outer grant, which the sandbox never shows, stays.
+#[test]
+fn rmtree_over_a_nested_grant_goes_into_it_and_never_behind_it() {
+    let (outer, inner) = (tempdir(), tempdir());
+    std::fs::create_dir_all(outer.path().join("t/ro")).unwrap();
+    std::fs::write(outer.path().join("t/ro/covered"), "").unwrap();
+    std::fs::write(outer.path().join("t/f"), "").unwrap();
+    std::fs::write(inner.path().join("kept"), "").unwrap();
+    let sandbox = runtime().sandbox().dir(outer.path(), "/b").ro_dir(inner.path(), "/b/t/ro").build().unwrap();
+    let mut os = sandbox.os().unwrap();
+    let err = os.shutil().rmtree("/b/t", false).unwrap_err();
+    assert_eq!((err.errno(), err.filename().map(|f| f.to_string())), (Some(30), Some("kept".into())), "{err}");
+    let mut errnos = Vec::new();
+    os.shutil().rmtree_onexc("/b/t", |e| errnos.push(e.errno())).unwrap();
+    // EROFS for the file, EBUSY for the mount point, ENOTEMPTY for /b/t.
+    assert_eq!(errnos, [Some(30), Some(16), Some(39)]);
+    assert!(outer.path().join("t/ro/covered").exists(), "the covered directory is not the sandbox's to remove");
+    assert!(!outer.path().join("t/f").exists());
+    assert!(inner.path().join("kept").exists());
+    assert!(os.path().isfile("/b/t/ro/kept").unwrap());
+}
+
 /// The `os` world declares every WASI interface the component imports, so
 /// composition tools can check the component against the world.
 #[test]
