@@ -174,6 +174,10 @@ fn copy_native(src: &Path, dst: &Path) {
     }
 }
 
+/// A row of the calls' floor: its name, the call made through osbox, and
+/// the statement CPython runs for it.
+type CallCase = (&'static str, fn(&mut Os), &'static str);
+
 /// Resident memory each of 200 idle sandboxes adds, in bytes.
 fn idle_memory(runtime: &Runtime, dir: &Path) -> usize {
     let rss = || -> usize {
@@ -237,30 +241,36 @@ pub fn measure(s: &Sizes, with_cli: bool, only: Option<&str>) -> Report {
     if want("call ") {
         // What a call costs with nothing to do outside the guest: the floor
         // under every other case (CPython's figure is its own call).
-        let o = time(|| {
-            for _ in 0..s.stats {
-                os.getpid().unwrap();
-            }
-        });
-        let p = python(w, "", &format!("for _ in range({}):\n    os.getpid()", s.stats));
-        rows.push(Row {
-            case: "call without arguments (getpid)".into(),
-            osbox: per(o, s.stats),
-            native: None,
-            cpython: p.map(|p| per(p, s.stats)),
-        });
-        let o = time(|| {
-            for _ in 0..s.stats {
-                os.path().isabs("/b/s1/s2/s3/stat-me").unwrap();
-            }
-        });
-        let p = python(w, "", &format!("for _ in range({}):\n    os.path.isabs('/b/s1/s2/s3/stat-me')", s.stats));
-        rows.push(Row {
-            case: "call with a path (path.isabs)".into(),
-            osbox: per(o, s.stats),
-            native: None,
-            cpython: p.map(|p| per(p, s.stats)),
-        });
+        let calls: [CallCase; 2] = [
+            (
+                "call without arguments (getpid)",
+                |os| {
+                    os.getpid().unwrap();
+                },
+                "os.getpid()",
+            ),
+            (
+                "call with a path (path.isabs)",
+                |os| {
+                    os.path().isabs("/b/s1/s2/s3/stat-me").unwrap();
+                },
+                "os.path.isabs('/b/s1/s2/s3/stat-me')",
+            ),
+        ];
+        for (case, call, statement) in calls {
+            let o = time(|| {
+                for _ in 0..s.stats {
+                    call(&mut os);
+                }
+            });
+            let p = python(w, "", &format!("for _ in range({}):\n    {statement}", s.stats));
+            rows.push(Row {
+                case: case.into(),
+                osbox: per(o, s.stats),
+                native: None,
+                cpython: p.map(|p| per(p, s.stats)),
+            });
+        }
     }
 
     if want("listdir") || want("scandir") {
