@@ -228,18 +228,18 @@ fn each_entry(
             // A file system that does not give types in its listing: the
             // entry's own status, a name in the directory already opened.
             rustix::fs::FileType::Unknown => rustix::fs::statat(&listed, name.as_str(), AtFlags::SYMLINK_NOFOLLOW)
-                .map_or(FileType::Unknown, |st| mode_type(st.st_mode)),
-            t => mode_type(t.as_raw_mode()),
+                .map_or(FileType::Unknown, |st| rustix_type(rustix::fs::FileType::from_raw_mode(st.st_mode))),
+            t => rustix_type(t),
         };
         f(name, kind, if inodes { entry.ino() } else { 0 });
     }
     Ok(dev)
 }
 
-/// The file type of an `st_mode`.
+/// A rustix file type (of `d_type` or `st_mode`) as WIT's.
 #[cfg(target_os = "linux")]
-fn mode_type(mode: u32) -> FileType {
-    match rustix::fs::FileType::from_raw_mode(mode) {
+fn rustix_type(t: rustix::fs::FileType) -> FileType {
+    match t {
         rustix::fs::FileType::RegularFile => FileType::RegularFile,
         rustix::fs::FileType::Directory => FileType::Directory,
         rustix::fs::FileType::Symlink => FileType::SymbolicLink,

@@ -84,16 +84,16 @@ pub(crate) struct HostView<'a> {
     held: &'a mut Held,
 }
 
-/// What a host call of `osbox:os/direct`'s reads and listings keeps for the
-/// host's caller: the bytes read, or the entries listed.
 /// How many entries one `scan-dirs-kept` call lists at most (past the
 /// first directory): a walk's call for a directory's subdirectories stays
 /// short, whatever the tree.
 const LIST_AHEAD: usize = 1 << 16;
 
-/// What is held counts against the sandbox's memory cap, as the same data
-/// would in the guest's memory: past it the call fails with
-/// `insufficient-memory`, which the guest raises as `MemoryError`.
+/// What a host call of `osbox:os/direct`'s reads and listings keeps for the
+/// host's caller: the bytes read, or the entries listed. What is held
+/// counts against the sandbox's memory cap, as the same data would in the
+/// guest's memory: past it the call fails with `insufficient-memory`,
+/// which the guest raises as `MemoryError`.
 #[derive(Default)]
 pub(crate) struct Held {
     pub(crate) bytes: Vec<u8>,
