@@ -21,7 +21,7 @@ pub struct Mount {
     /// The guest path, normalised and absolute (`/work`).
     pub path: Vec<u8>,
     /// `path` split into its components (`["work"]`; empty for `/`).
-    pub comps: Vec<Vec<u8>>,
+    comps: Vec<Vec<u8>>,
     /// The preopen's descriptor.
     pub dir: Descriptor,
     /// The device number `st_dev` reports for files under this mount.
@@ -255,7 +255,7 @@ pub fn resolve(path: &Fspath) -> Result<Loc, Fail> {
 /// once. `None` sends every other path the long way, which gives the same
 /// answer for these.
 fn resolve_names(bytes: &[u8]) -> Option<Result<Loc, Fail>> {
-    if names(bytes).any(|c| c == b"." || c == b"..") {
+    if !only_names(bytes) {
         return None;
     }
     CWD.with(|cwd| {
@@ -264,7 +264,7 @@ fn resolve_names(bytes: &[u8]) -> Option<Result<Loc, Fail>> {
             (true, _) => b"",
             // A current directory kept as it was given (see `fchdir`) may
             // hold `..`: the long way, as for the path itself.
-            (false, Some(c)) if names(c).any(|c| c == b"." || c == b"..") => return None,
+            (false, Some(c)) if !only_names(c) => return None,
             (false, Some(c)) => c,
             // The current directory is read on first use, the long way.
             (false, None) => return None,
@@ -300,6 +300,24 @@ fn resolve_names(bytes: &[u8]) -> Option<Result<Loc, Fail>> {
 /// The names of a path, in order.
 fn names(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.split(|&b| b == b'/').filter(|c| !c.is_empty())
+}
+
+/// Whether a path is made of names only, with no `.` or `..`.
+fn only_names(path: &[u8]) -> bool {
+    !names(path).any(|c| c == b"." || c == b"..")
+}
+
+/// The grant mounted at `path`, a directory beneath `mount`, if one is
+/// (looked for only where `mount` has grants inside it).
+pub fn mounted_at(mount: &Mount, path: &Fspath) -> Option<&'static Mount> {
+    let inside = |m: &Mount| m.comps.len() > mount.comps.len() && m.comps.starts_with(&mount.comps);
+    if !mounts().iter().any(inside) {
+        return None;
+    }
+    match resolve(path) {
+        Ok(Loc::Real { mount: m, rel }) if rel == "." && !std::ptr::eq(m, mount) => Some(m),
+        _ => None,
+    }
 }
 
 /// The path a call with `dir_fd` acts on: a relative `path` joined to the

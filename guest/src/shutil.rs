@@ -554,7 +554,7 @@ fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -
         // A grant mounted here is what the sandbox shows at `fullname`, not
         // the directory it covers: rmtree goes into it, as CPython's into a
         // file system mounted there, and its rmdir is EBUSY.
-        if let Some(inner) = mounted_at(mount, &fullname) {
+        if let Some(inner) = sandbox::mounted_at(mount, &fullname) {
             rmtree_fd(&inner.dir, inner, &fullname, on)?;
             on.handle(Err(Fail::Code(ErrorCode::Busy).on(&name)))?;
             continue;
@@ -571,19 +571,6 @@ fn rmtree_fd(dir: &Descriptor, mount: &Mount, path: &Fspath, on: &mut OnError) -
         on.handle(mount.changed(dir.remove_directory_at(e)).map_err(|f| f.on(&name)))?;
     }
     Ok(())
-}
-
-/// The grant mounted at `path`, a directory beneath `mount`, if one is
-/// (only where `mount` has grants inside it).
-fn mounted_at(mount: &Mount, path: &Fspath) -> Option<&'static Mount> {
-    let inside = |m: &Mount| m.comps.len() > mount.comps.len() && m.comps.starts_with(&mount.comps);
-    if !sandbox::mounts().iter().any(inside) {
-        return None;
-    }
-    match resolve(path) {
-        Ok(Loc::Real { mount: m, rel }) if rel == "." && !std::ptr::eq(m, mount) => Some(m),
-        _ => None,
-    }
 }
 
 /// The names in the open directory `dir`, in the system's order, and
